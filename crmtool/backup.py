@@ -1,0 +1,153 @@
+"""Backup: copy every source into the run directory before anything reads it, with size and sha256.
+
+Re-running verifies instead of copying again. A source that changed since its backup is never
+copied over the old one silently: that is a verification failure, unless the caller asks to keep
+the new content as an additional version (`keep_changed`), in which case both copies stay.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import stat
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from crmtool.errors import CrmtoolError, InputError
+from crmtool.exitcodes import ExitCode
+from crmtool.rundir import RunDir, now_iso
+
+_CHUNK = 1024 * 1024
+_SKIP_PREFIXES = ("~$", ".~lock.")
+"""Office and LibreOffice lock files that sit next to an open workbook: not data."""
+
+
+class BackupMismatch(CrmtoolError):
+    exit_code = ExitCode.GATE_FAILED
+
+
+@dataclass
+class BackupEntry:
+    source: str
+    backup: str
+    size: int
+    sha256: str
+    status: str
+    """copied | verified | new-version"""
+
+
+@dataclass
+class BackupReport:
+    run_dir: str
+    entries: list[BackupEntry] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict:
+        return {"run_dir": self.run_dir, "files": [e.__dict__ for e in self.entries], "skipped": self.skipped}
+
+
+def collect_sources(sources: list[str | Path], exclude: Path | None = None) -> tuple[list[Path], list[str]]:
+    """Files named directly, and every file below named folders (sorted; lock files and anything
+    inside `exclude`, the run directory itself, skipped)."""
+    files, skipped = [], []
+    exclude = exclude.resolve() if exclude else None
+    for source in map(Path, sources):
+        if source.is_dir():
+            for path in sorted(p for p in source.rglob("*") if p.is_file()):
+                if exclude and path.resolve().is_relative_to(exclude):
+                    continue
+                if path.name.startswith(_SKIP_PREFIXES):
+                    skipped.append(str(path))
+                else:
+                    files.append(path)
+        elif source.is_file():
+            files.append(source)
+        else:
+            raise InputError(source, "file not found")
+    return files, skipped
+
+
+def backup_sources(sources: list[str | Path], run_dir: str | Path, *, keep_changed: bool = False) -> BackupReport:
+    run = RunDir(run_dir)
+    files, skipped = collect_sources(sources, exclude=run.path)
+    if not files:
+        raise InputError(", ".join(map(str, sources)), "no files to back up")
+    manifest = run.load_manifest()
+    inputs: list[dict] = manifest.setdefault("inputs", [])
+    report = BackupReport(run_dir=str(run.path), skipped=skipped)
+    try:
+        for path in files:
+            report.entries.append(_backup_one(path, run, inputs, keep_changed))
+    finally:
+        run.save_manifest(manifest)
+    return report
+
+
+def _backup_one(path: Path, run: RunDir, inputs: list[dict], keep_changed: bool) -> BackupEntry:
+    source = str(path.resolve())
+    sha, size = file_sha256(path), path.stat().st_size
+    versions = [e for e in inputs if e["source"] == source]
+    for entry in versions:
+        if entry["sha256"] == sha:
+            _verify_copy(run, entry)
+            return BackupEntry(source, entry["backup"], size, sha, "verified")
+    if versions and not keep_changed:
+        old = versions[-1]
+        raise BackupMismatch(
+            f"{path}: changed since it was backed up to {run.path / old['backup']} "
+            f"(sha256 {old['sha256'][:12]}… then, {sha[:12]}… now); the backup was kept. "
+            "Use a new run directory, or --keep-changed to keep both versions"
+        )
+    name = _free_name(path.name, {e["backup"] for e in inputs}, run.backup_path)
+    copied_sha = _copy(path, run.backup_path / name)
+    if copied_sha != sha:
+        raise BackupMismatch(f"{path}: changed while it was being copied; run the backup again")
+    entry = {"source": source, "backup": f"backup/{name}", "size": size, "sha256": sha, "backed_up": now_iso()}
+    inputs.append(entry)
+    return BackupEntry(source, entry["backup"], size, sha, "new-version" if versions else "copied")
+
+
+def _verify_copy(run: RunDir, entry: dict) -> None:
+    copy = run.path / entry["backup"]
+    if not copy.exists():
+        raise BackupMismatch(f"{copy}: backup file is missing (recorded in {run.manifest_path})")
+    if file_sha256(copy) != entry["sha256"]:
+        raise BackupMismatch(f"{copy}: backup file no longer matches its recorded sha256; it was modified after the backup")
+
+
+def _free_name(name: str, taken: set[str], folder: Path) -> str:
+    """A backup name no manifest entry and no file on disk uses: nothing is ever overwritten."""
+    stem, suffix = os.path.splitext(name)
+    candidate, k = name, 2
+    while f"backup/{candidate}" in taken or (folder / candidate).exists():
+        candidate, k = f"{stem}~{k}{suffix}", k + 1
+    return candidate
+
+
+def _copy(source: Path, target: Path) -> str:
+    """Copy through a temp file, hashing what was written; the finished copy is read-only."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    digest = hashlib.sha256()
+    handle, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
+    try:
+        with source.open("rb") as src, os.fdopen(handle, "wb") as dst:
+            while chunk := src.read(_CHUNK):
+                digest.update(chunk)
+                dst.write(chunk)
+            dst.flush()
+            os.fsync(dst.fileno())
+        os.chmod(tmp, stat.S_IRUSR | stat.S_IRGRP | stat.S_IROTH)
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return digest.hexdigest()
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        while chunk := handle.read(_CHUNK):
+            digest.update(chunk)
+    return digest.hexdigest()

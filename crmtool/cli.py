@@ -1,0 +1,88 @@
+"""The command line: parse options, call one library function, render, exit with a code.
+
+Command modules register themselves (crmtool/commands/*.py, each with `register(app)`); they import
+pandas, drivers and the like inside the command functions, so `crmtool --help` stays fast.
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+
+import typer
+
+from crmtool import __version__
+from crmtool.exitcodes import ExitCode
+
+COMMAND_MODULES = ["backup", "read", "profile"]
+
+app = typer.Typer(
+    name="crmtool",
+    help="Move customer data from Excel workbooks and legacy exports into a CRM: clean, deduplicated, verified.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+_state = {"debug": False}
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"crmtool {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    debug: bool = typer.Option(False, "--debug", help="Show full tracebacks (accepted anywhere on the line)."),
+    version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="Print the version."),
+) -> None:
+    if debug:
+        _state["debug"] = True
+
+
+for _name in COMMAND_MODULES:
+    importlib.import_module(f"crmtool.commands.{_name}").register(app)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point. Known errors become one line and their exit code; tracebacks only with --debug."""
+    import click
+
+    args = list(sys.argv[1:] if argv is None else argv)
+    if "--debug" in args:
+        args.remove("--debug")
+        _state["debug"] = True
+    try:
+        result = app(args=args, prog_name="crmtool", standalone_mode=False)
+        code = int(result) if isinstance(result, int) else ExitCode.OK
+    except click.exceptions.Exit as exc:
+        code = exc.exit_code
+    except click.exceptions.Abort:
+        code = ExitCode.USAGE
+    except click.ClickException as exc:
+        exc.show()
+        code = ExitCode.USAGE
+    except Exception as exc:  # noqa: BLE001 - the one place that turns errors into exit codes
+        code = _report(exc)
+    if argv is None:
+        sys.exit(code)
+    return code
+
+
+def _report(exc: Exception) -> int:
+    from crmtool.console import err, error_line
+    from crmtool.errors import CrmtoolError
+
+    if _state["debug"]:
+        err.print_exception(show_locals=False)
+    if isinstance(exc, CrmtoolError):
+        error_line(str(exc))
+        return exc.exit_code
+    if isinstance(exc, KeyboardInterrupt):
+        error_line("interrupted")
+        return ExitCode.USAGE
+    error_line(f"internal error: {type(exc).__name__}: {exc} (run again with --debug for the traceback)")
+    return ExitCode.INTERNAL

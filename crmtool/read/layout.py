@@ -1,0 +1,174 @@
+"""Where the table is inside a sheet: title rows, the header row, data rows, trailing totals and notes.
+
+Works on a grid (list of rows, each a list of raw cell values, '' for an empty cell) as it comes from
+python-calamine or the CSV splitter, before any value is converted, so that types (a number, a date)
+can count as evidence that a row is data rather than a header.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, field
+
+from crmtool.read.cells import cell_text
+
+RESERVED = ("_row_id", "_source", "_sheet", "_row")
+_VALUE_LIKE = re.compile(r"^[\s\d.,:/\-+()（）%¥$￥#年月日时分秒]+$")
+TOTAL_WORDS = {"合计", "总计", "小计", "共计", "总数", "汇总", "合计金额", "total", "totals", "grandtotal", "subtotal", "sum"}
+_TOTAL_STRIP = re.compile(r"[\s:：]")
+_FOOTER_NOTE = re.compile(r"^\s*(制表|制单|审核|备注|注[:：]|说明|打印|导出|数据来源|填表|填报|统计时间|截止)")
+_SCAN_ROWS = 30
+
+
+@dataclass
+class Layout:
+    header_rows: list[int]
+    """0-based grid indices of the header (two when a merged group header sits above sub-headers)."""
+    names: list[str]
+    data_start: int
+    title_rows: list[int] = field(default_factory=list)
+    dropped: dict[int, str] = field(default_factory=dict)
+    """0-based grid index → why the row is not data: 'blank', 'total', 'footer'."""
+    guessed_header: bool = False
+
+
+def filled(row: list) -> int:
+    return len(row) - row.count("")
+
+
+def column_letter(index: int) -> str:
+    letters = ""
+    index += 1
+    while index:
+        index, rest = divmod(index - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters
+
+
+def find_header(grid: list[list], header_row: int | None = None) -> tuple[int | None, list[int]]:
+    """(0-based header index or None when there is no header, 0-based title rows above it)."""
+    if header_row is not None:
+        index = header_row - 1
+        return index, [i for i in range(index) if filled(grid[i])]
+    candidates = _first_nonblank(grid, _SCAN_ROWS)
+    if not candidates:
+        return None, []
+    width = max(filled(grid[i]) for i in candidates)
+    for i in candidates:
+        cells = [v for v in grid[i] if v != ""]
+        if len(cells) >= max(1, math.ceil(width * 0.5)) and _label_share(cells) >= 0.7:
+            return i, [j for j in candidates if j < i]
+    return None, []
+
+
+def _first_nonblank(grid: list[list], count: int) -> list[int]:
+    found = []
+    for i, row in enumerate(grid):
+        if filled(row):
+            found.append(i)
+            if len(found) == count:
+                break
+    return found
+
+
+def _label_share(cells: list) -> float:
+    labels = sum(isinstance(v, str) and len(v) <= 40 and not _VALUE_LIKE.match(v) for v in cells)
+    return labels / len(cells)
+
+
+def header_names(grid: list[list], header: int | None, merged: list | None, width: int) -> tuple[list[int], list[str]]:
+    """The header row(s) and unique, stable column names.
+
+    A merged cell spanning several columns of the header row, with sub-headers in the row below it,
+    makes a two-row header: those columns are named "group/sub" (联系方式/手机).
+    """
+    if header is None:
+        return [], unique_names([""] * width)
+    top = [cell_text(v) or "" for v in grid[header]] + [""] * (width - len(grid[header]))
+    groups = [
+        (c1, c2)
+        for (r1, c1), (r2, c2) in merged or []
+        if r1 == header and c2 > c1 and header + 1 < len(grid)
+    ]
+    below = grid[header + 1] if header + 1 < len(grid) else []
+    if not groups or not any(below[c] != "" for c1, c2 in groups for c in range(c1, c2 + 1) if c < len(below)):
+        return [header], unique_names(top)
+    names = list(top)
+    for c1, c2 in groups:
+        for c in range(c1, min(c2, width - 1) + 1):
+            sub = cell_text(below[c]) if c < len(below) else None
+            names[c] = f"{top[c1]}/{sub}" if sub else top[c1] if c == c1 else f"{top[c1]}_{c - c1 + 1}"
+    return [header, header + 1], unique_names(names)
+
+
+def unique_names(raw: list[str]) -> list[str]:
+    """Blank names become column_<letter>; repeats get _2, _3 …; names never clash with provenance columns."""
+    seen = set(RESERVED)
+    names = []
+    for i, value in enumerate(raw):
+        base = " ".join(str(value).split()) or f"column_{column_letter(i)}"
+        name, k = base, 2
+        while name in seen:
+            name, k = f"{base}_{k}", k + 1
+        seen.add(name)
+        names.append(name)
+    return names
+
+
+def classify_rows(grid: list[list], start: int, width: int) -> dict[int, str]:
+    """Rows from `start` on that are not data: blank rows, total rows anywhere, and trailing notes."""
+    dropped: dict[int, str] = {}
+    for i in range(start, len(grid)):
+        row = grid[i]
+        if row.count("") == len(row):
+            dropped[i] = "blank"
+        elif _is_total(row):
+            dropped[i] = "total"
+    for i in range(len(grid) - 1, start - 1, -1):
+        if i in dropped:
+            continue
+        if width >= 3 and filled(grid[i]) == 1 and _is_note(grid[i]):
+            dropped[i] = "footer"
+            continue
+        break
+    return dropped
+
+
+def _is_total(row: list) -> bool:
+    for value in row[:3]:
+        if value != "":
+            return isinstance(value, str) and _TOTAL_STRIP.sub("", value).lower() in TOTAL_WORDS
+    return False
+
+
+def _is_note(row: list) -> bool:
+    value = next(v for v in row if v != "")
+    return isinstance(value, str) and bool(_FOOTER_NOTE.match(value))
+
+
+def fill_merged(grid: list[list], merged: list | None, data_start: int) -> list[tuple]:
+    """Copy each merged range's value into every cell of the range (data rows only).
+
+    A region merged down several rows applies to each of them as far as the person who merged it
+    is concerned; after unmerging, only the top cell would hold it.
+    """
+    filled_ranges = []
+    for (r1, c1), (r2, c2) in merged or []:
+        if r1 < data_start or r1 >= len(grid) or c1 >= len(grid[r1]):
+            continue
+        value = grid[r1][c1]
+        for r in range(r1, min(r2, len(grid) - 1) + 1):
+            row = grid[r]
+            for c in range(c1, min(c2, len(row) - 1) + 1):
+                row[c] = value
+        filled_ranges.append(((r1, c1), (r2, c2), value))
+    return filled_ranges
+
+
+def filled_rows_exist(grid: list[list]) -> bool:
+    return any(filled(row) for row in grid)
+
+
+def first_filled(grid: list[list]) -> int:
+    return next(i for i, row in enumerate(grid) if filled(row))
