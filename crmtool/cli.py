@@ -22,6 +22,7 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    rich_markup_mode=None,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 
@@ -49,8 +50,6 @@ for _name in COMMAND_MODULES:
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point. Known errors become one line and their exit code; tracebacks only with --debug."""
-    import click
-
     args = list(sys.argv[1:] if argv is None else argv)
     if "--debug" in args:
         args.remove("--debug")
@@ -58,18 +57,30 @@ def main(argv: list[str] | None = None) -> int:
     try:
         result = app(args=args, prog_name="crmtool", standalone_mode=False)
         code = int(result) if isinstance(result, int) else ExitCode.OK
-    except click.exceptions.Exit as exc:
+    except typer.Exit as exc:
         code = exc.exit_code
-    except click.exceptions.Abort:
+    except typer.Abort:
         code = ExitCode.USAGE
-    except click.ClickException as exc:
-        exc.show()
+    except KeyboardInterrupt:
+        from crmtool.console import error_line
+
+        error_line("interrupted")
         code = ExitCode.USAGE
     except Exception as exc:  # noqa: BLE001 - the one place that turns errors into exit codes
-        code = _report(exc)
+        code = _usage_error(exc) if _is_usage_error(exc) else _report(exc)
     if argv is None:
         sys.exit(code)
     return code
+
+
+def _is_usage_error(exc: Exception) -> bool:
+    """The option parser's own errors (bad option, missing argument) know how to show themselves."""
+    return callable(getattr(exc, "show", None)) and hasattr(exc, "exit_code") and type(exc).__module__.startswith(("typer", "click"))
+
+
+def _usage_error(exc: Exception) -> int:
+    exc.show()
+    return ExitCode.USAGE
 
 
 def _report(exc: Exception) -> int:
@@ -81,8 +92,5 @@ def _report(exc: Exception) -> int:
     if isinstance(exc, CrmtoolError):
         error_line(str(exc))
         return exc.exit_code
-    if isinstance(exc, KeyboardInterrupt):
-        error_line("interrupted")
-        return ExitCode.USAGE
     error_line(f"internal error: {type(exc).__name__}: {exc} (run again with --debug for the traceback)")
     return ExitCode.INTERNAL

@@ -55,9 +55,10 @@ def find_header(grid: list[list], header_row: int | None = None) -> tuple[int | 
     if not candidates:
         return None, []
     width = max(filled(grid[i]) for i in candidates)
+    need = 1 if width == 1 else max(2, math.ceil(width * 0.5))
     for i in candidates:
         cells = [v for v in grid[i] if v != ""]
-        if len(cells) >= max(1, math.ceil(width * 0.5)) and _label_share(cells) >= 0.7:
+        if len(cells) >= need and _label_share(cells) >= 0.7:
             return i, [j for j in candidates if j < i]
     return None, []
 

@@ -25,8 +25,11 @@ _MAX_LISTED = 20
 class _Sheet:
     """The raw material of one table, whatever it came from."""
 
-    def __init__(self, grid: list[list], name: str, merged: list | None, notes: list[Issue], info: dict):
+    def __init__(self, grid: list[list], name: str, merged: list | None, notes: list[Issue], info: dict,
+                 field_counts: list[int] | None = None):
         self.grid, self.name, self.merged, self.notes, self.info = grid, name, merged, notes, info
+        self.field_counts = field_counts
+        """Text files: fields per record before padding, to report ragged records."""
 
 
 def read_one(path: Path, *, sheet, header_row, encoding, source_label) -> ReadResult:
@@ -139,11 +142,8 @@ def _text_sheet(path: Path, label: str, encoding: str | None) -> _Sheet:
     records = split_records(text, delimiter)
     width = max(map(len, records), default=0)
     grid = [r if len(r) == width else r + [""] * (width - len(r)) for r in records]
-    counts = [len(r) for r in records]
     info = {"format": "text", "sheet": "", "encoding": codec, "delimiter": delimiter}
-    sheet = _Sheet(grid, "", None, notes, info)
-    sheet.field_counts = counts
-    return sheet
+    return _Sheet(grid, "", None, notes, info, field_counts=[len(r) for r in records])
 
 
 def _first_line(exc: Exception) -> str:
@@ -178,8 +178,10 @@ def _build(raw: _Sheet, path: Path, label: str, header_row: int | None) -> ReadR
     rows = grid[data_start:] if len(keep) == len(grid) - data_start else [grid[i] for i in keep]
     table, rounded = _frame(rows, names, keep, label, name)
     notes += _rounded_notes(table, rounded, names, label, name)
-    if hasattr(raw, "field_counts"):
-        notes += _ragged_notes(raw.field_counts, keep, len(names) if not header_rows else len([v for v in grid[header_rows[0]]]), header_rows, label)
+    if raw.field_counts is not None:
+        counts = raw.field_counts
+        expected = counts[header_rows[0]] if header_rows else max(set(counts), key=counts.count)
+        notes += _ragged_notes(counts, keep, expected, label)
     info = dict(raw.info)
     info.update(
         source=label,
@@ -232,7 +234,7 @@ def _title_notes(grid, titles, label, sheet) -> list[Issue]:
 
 def _dropped_notes(grid, dropped: dict[int, str], label, sheet) -> list[Issue]:
     notes = []
-    last = max((i for i in range(len(grid)) if i not in dropped or dropped[i] != "blank"), default=-1)
+    last = max((i for i in range(len(grid)) if i not in dropped), default=-1)
     blanks = [i + 1 for i, why in dropped.items() if why == "blank" and i < last]
     if blanks:
         listed = ", ".join(map(str, blanks[:_MAX_LISTED])) + (" …" if len(blanks) > _MAX_LISTED else "")
@@ -265,7 +267,7 @@ def _rounded_notes(table, rounded: dict, names, label, sheet) -> list[Issue]:
     return notes
 
 
-def _ragged_notes(counts: list[int], keep: np.ndarray, expected: int, header_rows, label) -> list[Issue]:
+def _ragged_notes(counts: list[int], keep: np.ndarray, expected: int, label: str) -> list[Issue]:
     notes = []
     for i in keep:
         if counts[i] != expected and counts[i] > 0:

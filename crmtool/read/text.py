@@ -46,11 +46,17 @@ def decode(data: bytes, encoding: str | None = None, *, strict_only: bool = Fals
     utf16 = _utf16_without_bom(data)
     if utf16:
         return _decode(data, utf16, partial), utf16, True
-    for codec in ("utf-8", "gb18030"):
-        try:
-            return _decode(data, codec, partial), codec, False
-        except UnicodeDecodeError:
-            continue
+    try:
+        return _decode(data, "utf-8", partial), "utf-8", False
+    except UnicodeDecodeError:
+        pass
+    try:
+        text = _decode(data, "gb18030", partial)
+    except UnicodeDecodeError:
+        pass
+    else:
+        big5 = _big5_instead(data, text, partial)
+        return (big5, "cp950", True) if big5 is not None else (text, "gb18030", False)
     if strict_only:
         raise ValueError("not UTF-8 or GB18030 text")
     return _detect(data, partial)
@@ -59,6 +65,39 @@ def decode(data: bytes, encoding: str | None = None, *, strict_only: bool = Fals
 def _decode(data: bytes, codec: str, partial: bool, skip_bom: bool = False) -> str:
     text = codecs.getincrementaldecoder(codec)("strict").decode(data, final=not partial)
     return text[1:] if skip_bom and text.startswith("\ufeff") else text
+
+
+def _big5_instead(data: bytes, gb_text: str, partial: bool) -> str | None:
+    """Big5 bytes also decode as GB18030, into rare characters. Simplified-Chinese text keeps nearly
+    all its Han characters inside GB2312; Traditional-Chinese text read as Big5 keeps nearly all of
+    them among Big5's frequently used characters. Only when both say so is the file Big5."""
+    if _common_share(gb_text, "gb2312") >= 0.8:
+        return None
+    try:
+        big5_text = _decode(data, "cp950", partial)
+    except UnicodeDecodeError:
+        return None
+    return big5_text if _common_share(big5_text, "cp950", _big5_frequent) >= 0.9 else None
+
+
+def _common_share(text: str, codec: str, frequent=None) -> float:
+    """Share of the (first 20,000) Han characters that `codec` encodes (and `frequent` accepts)."""
+    han = [ch for ch in text[:20000] if "\u4e00" <= ch <= "\u9fff"]
+    if len(han) < 10:
+        return 1.0
+    hits = 0
+    for ch in han:
+        try:
+            encoded = ch.encode(codec)
+        except UnicodeEncodeError:
+            continue
+        hits += frequent(encoded) if frequent else 1
+    return hits / len(han)
+
+
+def _big5_frequent(encoded: bytes) -> bool:
+    """Big5 orders its Han characters by frequency: 0xA440-0xC67E are the 5,401 frequently used ones."""
+    return b"\xa4\x40" <= encoded <= b"\xc6\x7e"
 
 
 def _utf16_without_bom(data: bytes) -> str | None:
