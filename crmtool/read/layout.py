@@ -117,30 +117,36 @@ def unique_names(raw: list[str]) -> list[str]:
     return names
 
 
-def classify_rows(grid: list[list], start: int, width: int) -> dict[int, str]:
-    """Rows from `start` on that are not data: blank rows, total rows anywhere, and trailing notes."""
-    dropped: dict[int, str] = {}
-    for i in range(start, len(grid)):
-        row = grid[i]
-        if row.count("") == len(row):
-            dropped[i] = "blank"
-        elif _is_total(row):
-            dropped[i] = "total"
-    for i in range(len(grid) - 1, start - 1, -1):
-        if i in dropped:
+def classify_rows(columns: list, region: list[list], start: int) -> dict[int, str]:
+    """Rows of the data region (converted `columns`, raw `region`, starting at grid row `start`) that
+    are not data: blank rows, total rows anywhere, and one-cell notes at the end.
+
+    Blank and total rows are found on the converted columns at once; only the last rows are looked
+    at one by one for notes.
+    """
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if not columns:
+        return {}
+    blank = np.ones(len(region), dtype=bool)
+    for column in columns:
+        blank &= column.is_null().to_numpy(zero_copy_only=False)
+    first = pc.coalesce(*columns[:3])
+    key = pc.utf8_lower(pc.replace_substring_regex(first, _TOTAL_STRIP.pattern, ""))
+    total = pc.is_in(key, value_set=pa.array(sorted(TOTAL_WORDS))).fill_null(False).to_numpy(zero_copy_only=False)
+    dropped = {start + int(i): "blank" for i in np.flatnonzero(blank)}
+    dropped.update({start + int(i): "total" for i in np.flatnonzero(total & ~blank)})
+    width = len(columns)
+    for i in range(len(region) - 1, -1, -1):
+        if start + i in dropped:
             continue
-        if width >= 3 and filled(grid[i]) == 1 and _is_note(grid[i]):
-            dropped[i] = "footer"
+        if width >= 3 and filled(region[i]) == 1 and _is_note(region[i]):
+            dropped[start + i] = "footer"
             continue
         break
     return dropped
-
-
-def _is_total(row: list) -> bool:
-    for value in row[:3]:
-        if value != "":
-            return isinstance(value, str) and _TOTAL_STRIP.sub("", value).lower() in TOTAL_WORDS
-    return False
 
 
 def _is_note(row: list) -> bool:

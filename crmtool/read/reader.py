@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from operator import itemgetter
 from pathlib import Path
 
 import numpy as np
@@ -168,15 +169,21 @@ def _build(raw: _Sheet, path: Path, label: str, header_row: int | None) -> ReadR
         notes.append(_note("read.no_header", Severity.WARNING, label, name,
                            f"no header row found; columns named {names[0]}…, pass --header-row N if row N is the header"))
     fills = layout.fill_merged(grid, raw.merged, data_start)
-    dropped = layout.classify_rows(grid, data_start, width)
+    region = grid[data_start:]
+    columns, rounded = _columns(region, width)
+    dropped = layout.classify_rows(columns, region, data_start)
     notes += _dropped_notes(grid, dropped, label, name)
     notes += _merged_notes(fills, label, name)
     keep = _kept(data_start, len(grid), dropped)
     if len(keep) == 0:
         at = f"header on row {header_rows[-1] + 1}" if header_rows else "no header"
         raise InputError(path, f"{where} has no data rows ({at})")
-    rows = grid[data_start:] if len(keep) == len(grid) - data_start else [grid[i] for i in keep]
-    table, rounded = _frame(rows, names, keep, label, name)
+    if dropped:
+        mask = np.isin(np.arange(data_start, len(grid)), keep)
+        position = np.cumsum(mask) - 1
+        columns = [c.filter(pa.array(mask)) for c in columns]
+        rounded = {c: position[p[mask[p]]] for c, p in rounded.items() if mask[p].any()}
+    table = _frame(columns, names, keep, label, name)
     notes += _rounded_notes(table, rounded, names, label, name)
     if raw.field_counts is not None:
         counts = raw.field_counts
@@ -203,25 +210,29 @@ def _kept(start: int, end: int, dropped: dict[int, str]) -> np.ndarray:
     return keep
 
 
-def _frame(rows: list[list], names: list[str], keep: np.ndarray, label: str, sheet: str):
-    columns = list(zip(*rows))
-    data, rounded = {}, {}
-    for name, values in zip(names, columns):
-        array, lost = column_text(values)
-        data[name] = pd.arrays.ArrowStringArray(array)
+def _columns(rows: list[list], width: int) -> tuple[list[pa.Array], dict[int, np.ndarray]]:
+    """Each column of `rows` as Arrow text, and per column index the positions of rounded numbers."""
+    columns, rounded = [], {}
+    for c in range(width):
+        array, lost = column_text(list(map(itemgetter(c), rows)))
+        columns.append(array)
         if len(lost):
-            rounded[name] = lost
+            rounded[c] = lost
+    return columns, rounded
+
+
+def _frame(columns: list[pa.Array], names: list[str], keep: np.ndarray, label: str, sheet: str) -> pd.DataFrame:
     row_numbers = keep + 1
-    numbers = pa.array(row_numbers).cast(pa.string())
     prefix = f"{label}#{sheet}!" if sheet else f"{label}#"
-    row_ids = pc.binary_join_element_wise(pa.scalar(prefix), numbers, "")
+    row_ids = pc.binary_join_element_wise(pa.scalar(prefix), pa.array(row_numbers).cast(pa.string()), "")
     provenance = {
         "_row_id": pd.arrays.ArrowStringArray(row_ids),
         "_source": pd.array([label] * len(keep), dtype="string[pyarrow]"),
         "_sheet": pd.array([sheet] * len(keep), dtype="string[pyarrow]"),
         "_row": row_numbers.astype(np.int64),
     }
-    return pd.DataFrame({**provenance, **data}), rounded
+    data = {name: pd.arrays.ArrowStringArray(array) for name, array in zip(names, columns)}
+    return pd.DataFrame({**provenance, **data})
 
 
 def _title_notes(grid, titles, label, sheet) -> list[Issue]:
@@ -258,7 +269,8 @@ def _merged_notes(fills, label, sheet) -> list[Issue]:
 
 def _rounded_notes(table, rounded: dict, names, label, sheet) -> list[Issue]:
     notes = []
-    for column, positions in rounded.items():
+    for index, positions in rounded.items():
+        column = names[index]
         for p in positions[:_MAX_LISTED * 5]:
             value = table[column].iat[int(p)]
             notes.append(Issue(rule="read.number_precision", severity=Severity.WARNING, column=column, original=value,
