@@ -1,0 +1,19 @@
+"""`crmtool profile`: what is in a file, column by column, before anything is cleaned.
+
+Library first: `profile_table(frame)` and `profile_files(paths)` return dataclasses whose `to_dict()`
+is the `--json` output; `render.print_profile` draws the rich tables and `html.render_html` the page.
+"""
+
+from crmtool.profile.model import ColumnProfile, KindSummary, ProfileReport, TableProfile
+from crmtool.profile.profiler import profile_files, profile_table
+from crmtool.profile.stats import ValueCount
+
+__all__ = [
+    "ColumnProfile",
+    "KindSummary",
+    "ProfileReport",
+    "TableProfile",
+    "ValueCount",
+    "profile_files",
+    "profile_table",
+]
