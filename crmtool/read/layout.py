@@ -161,7 +161,7 @@ def fill_merged(grid: list[list], merged: list | None, data_start: int) -> list[
     is concerned; after unmerging, only the top cell would hold it.
     """
     filled_ranges = []
-    for (r1, c1), (r2, c2) in merged or []:
+    for (r1, c1), (r2, c2) in sorted(merged or []):
         if r1 < data_start or r1 >= len(grid) or c1 >= len(grid[r1]):
             continue
         value = grid[r1][c1]
