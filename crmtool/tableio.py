@@ -2,7 +2,7 @@
 xlsx (every cell written as text, so nothing is re-interpreted as a number, date or formula) and Parquet.
 
 Text written to CSV that a spreadsheet would run as a formula (leading = + - @) is neutralised with
-a leading apostrophe unless it is a plain number such as +8613800138000 or -12.5.
+a leading apostrophe unless it is a plain number or phone number such as +8613800138000 or -12.5.
 """
 
 from __future__ import annotations
@@ -20,7 +20,9 @@ if TYPE_CHECKING:
 
 WRITE_SUFFIXES = (".csv", ".xlsx", ".parquet")
 _FORMULA_START = re.compile(r"^[=+\-@\t\r]")
-_PLAIN_NUMBER = re.compile(r"^[+-]?\d[\d\s,]*(\.\d+)?$")
+_PLAIN_NUMBER = re.compile(r"^[+\-]?\d[\d\s.,;()+\-]*$|^[+\-]?\d[\d\s()\-]*;ext=\d+$")
+"""Numbers and phone numbers (+8613800138000, +86 10 6234 5678;ext=801, -12.5): no letters, no
+function call, nothing a spreadsheet could run."""
 
 
 def neutralise_formulas(series: "pd.Series") -> "pd.Series":

@@ -1,0 +1,70 @@
+"""Addresses: province / city / district parsed from the start of the text; the rest kept as detail.
+
+A parser of our own over the shipped division table (divisions.csv), not jionlp: jionlp pulls in a
+large dependency set and a data bundle for a job this table does (see docs/cleanse.md). Municipalities
+(北京 上海 天津 重庆) are their own province and city. A city or district named without its province
+(深圳市南山区…, 海淀区…) gets its province from the table when the name is unique.
+"""
+
+from __future__ import annotations
+
+import re
+
+from crmtool.cleanse.text import basic
+from crmtool.cleanse.rule import Finding, Outcome
+from crmtool.issues import Severity
+
+ATTRIBUTES = ("province", "city", "district", "division_code", "detail")
+
+_STREET = re.compile(r"(路|街|道|巷|弄|号|村|镇|乡|楼|栋|室|大厦|广场|园区|工业区|开发区|小区|花园|座|层|单元)")
+_POSTCODE = re.compile(r"^\d{6}\s*|\s*(?:邮编|邮政编码)?[:：]?\d{6}$")
+
+
+def normalise_address(value: str) -> str:
+    text = basic(value)
+    text = re.sub(r"(?<=[\u3400-\u9fff])\s+|\s+(?=[\u3400-\u9fff])", "", text)
+    text = text.replace("(", "（").replace(")", "）")
+    return text.strip(" ,，;；")
+
+
+def parse_address(text: str) -> dict[str, str | None]:
+    from crmtool.cleanse.divisions import parse_region_prefix
+
+    text = text.replace("中国", "", 1) if text.startswith("中国") else text
+    found = parse_region_prefix(text, min_rest=0)
+    return {"province": found.province, "city": found.city, "district": found.county,
+            "division_code": found.code, "detail": found.rest or None, "conflict": found.conflict,
+            "region_text": found.text}
+
+
+def is_address_like(value: str) -> bool:
+    """Reads as a postal address (used by column detection)."""
+    text = normalise_address(value)
+    if len(text) < 4:
+        return False
+    parsed = parse_address(text)
+    return bool(parsed["province"] or parsed["city"]) and bool(parsed["detail"]) or (
+        bool(parsed["region_text"]) and bool(_STREET.search(text)))
+
+
+def check_address(value: str) -> Outcome:
+    text = normalise_address(value)
+    if len(re.sub(r"[\W_]", "", text)) < 2:
+        return Outcome(None, False, {}, [Finding("address.format", Severity.ERROR, "not an address")])
+    parsed = parse_address(text)
+    findings: list[Finding] = []
+    if parsed["conflict"]:
+        findings.append(Finding("address.inconsistent", Severity.WARNING,
+                                f"{parsed['conflict']} is not in {parsed['city'] or parsed['province']}"))
+    if not parsed["province"] and not parsed["city"]:
+        findings.append(Finding("address.no_region", Severity.INFO, "no province or city recognised"))
+    elif not parsed["detail"]:
+        findings.append(Finding("address.no_detail", Severity.WARNING, "only a region, no street address"))
+    attrs = {k: parsed[k] for k in ATTRIBUTES}
+    return Outcome(text, True, attrs, findings)
+
+
+def cleanse_address(table, column: str):
+    from crmtool.cleanse.rule import run_rule
+
+    return run_rule(table, column, check_address, ATTRIBUTES)
