@@ -131,3 +131,11 @@ def test_csv_output_round_trips_with_bom(tmp_path, cli):
     back = pd.read_csv(out, dtype=str, encoding="utf-8-sig")
     assert back["客户编码"].tolist() == ["00017", "00018"]
     assert back["客户名称"].tolist() == ["龑䶮科技有限公司", "𠀀字号贸易公司"]
+
+
+def test_total_rows_with_full_width_spaces_and_colons(tmp_path):
+    path = tmp_path / "totals.csv"
+    path.write_text("名称,金额\n甲,1\n合\u3000计,1\n乙,2\n总计：,3\n Total ,3\n", encoding="utf-8")
+    result = read_table(path)
+    assert result.table["名称"].tolist() == ["甲", "乙"]
+    assert result.issues.query("rule == 'read.total_row'")["_row"].tolist() == [3, 5, 6]

@@ -73,60 +73,70 @@ def column_text(values: list | tuple) -> tuple[pa.Array, np.ndarray]:
     """Text of a whole column as an Arrow string array (nulls for empty cells), and the positions of
     numbers too long for Excel's 15 significant digits (their last digits were lost before we read them).
 
-    Cells are grouped by type and each group is converted at once (NumPy / Arrow), so a column of a
-    million phone numbers or dates costs a few vectorised calls, not a million Python calls.
+    Cells are grouped by type with NumPy masks and each group is converted at once (NumPy / Arrow),
+    then scattered back with Arrow: a column of a million phone numbers or dates costs a few
+    vectorised calls, not a million Python calls.
     """
-    types = list(map(type, values))
-    kinds = set(types)
+    count = len(values)
+    types = np.fromiter(map(type, values), dtype=object, count=count)
+    kinds = set(types.tolist())
     if kinds <= {str}:
         return _empty_to_null(pa.array(values, pa.string())), _NONE
-    text = np.empty(len(values), dtype=object)
-    rounded = _NONE
+    cells = np.fromiter(values, dtype=object, count=count)
+    text = pa.nulls(count, pa.string())
+    rounded = [_NONE]
     for kind in kinds:
-        index = np.flatnonzero(np.fromiter((t is kind for t in types), dtype=bool, count=len(types)))
-        group = [values[i] for i in index]
-        if kind is float:
-            text[index], lost = _floats_text(group)
-            rounded = index[lost]
-        elif kind is int:
-            text[index] = [str(v) for v in group]
-            rounded = np.concatenate([rounded, index[np.abs(np.asarray(group, dtype=float)) >= EXCEL_PRECISION]])
-        elif kind is dt.date:
-            text[index] = _dates_text(group)
-        elif kind is str:
-            text[index] = [v or None for v in group]
-        else:
-            text[index] = [cell_text(v) for v in group]
-    return pa.array(text, pa.string()), np.sort(rounded)
+        mask = types == kind
+        index = np.flatnonzero(mask)
+        part, lost = _GROUP_CONVERTERS.get(kind, _generic_text)(cells[index])
+        text = pc.replace_with_mask(text, pa.array(mask), part)
+        rounded.append(index[lost])
+    return text, np.sort(np.concatenate(rounded))
 
 
 _NONE = np.empty(0, dtype=np.int64)
+_NULL = pa.scalar(None, pa.string())
 _EPOCH_ORDINAL = dt.date(1970, 1, 1).toordinal()
 
 
 def _empty_to_null(array: pa.Array) -> pa.Array:
     if len(array) == 0:
         return array
-    return pc.if_else(pc.equal(array, ""), pa.scalar(None, pa.string()), array)
+    return pc.if_else(pc.equal(array, ""), _NULL, array)
 
 
-def _floats_text(group: list[float]) -> tuple[np.ndarray, np.ndarray]:
-    """Whole numbers as integers, others as Arrow's shortest round-trip text, made positional."""
-    numbers = np.asarray(group, dtype=float)
+def _text_group(group: np.ndarray) -> tuple[pa.Array, np.ndarray]:
+    return _empty_to_null(pa.array(group, pa.string())), _NONE
+
+
+def _int_group(group: np.ndarray) -> tuple[pa.Array, np.ndarray]:
+    lost = np.flatnonzero([abs(v) >= EXCEL_PRECISION for v in group])
+    return pa.array([str(v) for v in group], pa.string()), lost
+
+
+def _generic_text(group: np.ndarray) -> tuple[pa.Array, np.ndarray]:
+    return pa.array([cell_text(v) for v in group], pa.string()), _NONE
+
+
+def _float_group(group: np.ndarray) -> tuple[pa.Array, np.ndarray]:
+    """Whole numbers as integers, others as Arrow's shortest round-trip text; the few Arrow writes
+    with an exponent (or nan/inf, or past 15 digits) take the per-cell rule."""
+    numbers = group.astype(np.float64)
     with np.errstate(invalid="ignore"):
         whole = np.isfinite(numbers) & (np.abs(numbers) < EXCEL_PRECISION) & (np.floor(numbers) == numbers)
-        lost = np.isfinite(numbers) & (np.abs(numbers) >= EXCEL_PRECISION)
-    text = np.empty(len(group), dtype=object)
-    text[whole] = numbers[whole].astype(np.int64).astype(str)
-    rest = np.flatnonzero(~whole)
-    if len(rest):
-        shortest = pa.array(numbers[rest]).cast(pa.string())
-        text[rest] = shortest.to_numpy(zero_copy_only=False)
-        odd = rest[np.asarray(pc.match_substring_regex(shortest, "[eEna]").to_numpy(zero_copy_only=False), dtype=bool)]
-        text[odd] = [float_text(group[i]) for i in odd]
+        lost = np.flatnonzero(np.isfinite(numbers) & (np.abs(numbers) >= EXCEL_PRECISION))
+    integers = pa.array(np.where(whole, numbers, 0).astype(np.int64)).cast(pa.string())
+    shortest = pa.array(numbers).cast(pa.string())
+    text = pc.if_else(pa.array(whole), integers, shortest)
+    odd = ~whole & pc.match_substring_regex(shortest, "[eEna]").to_numpy(zero_copy_only=False)
+    if odd.any():
+        text = pc.replace_with_mask(text, pa.array(odd), pa.array([float_text(v) for v in group[odd]], pa.string()))
     return text, lost
 
 
-def _dates_text(group: list[dt.date]) -> np.ndarray:
+def _date_group(group: np.ndarray) -> tuple[pa.Array, np.ndarray]:
     days = np.fromiter(map(dt.date.toordinal, group), dtype=np.int64, count=len(group)) - _EPOCH_ORDINAL
-    return pa.array(days).cast(pa.int32()).cast(pa.date32()).cast(pa.string()).to_numpy(zero_copy_only=False)
+    return pa.array(days).cast(pa.int32()).cast(pa.date32()).cast(pa.string()), _NONE
+
+
+_GROUP_CONVERTERS = {str: _text_group, float: _float_group, int: _int_group, dt.date: _date_group}

@@ -16,7 +16,8 @@ from crmtool.read.cells import cell_text
 RESERVED = ("_row_id", "_source", "_sheet", "_row")
 _VALUE_LIKE = re.compile(r"^[\s\d.,:/\-+()（）%¥$￥#年月日时分秒]+$")
 TOTAL_WORDS = {"合计", "总计", "小计", "共计", "总数", "汇总", "合计金额", "total", "totals", "grandtotal", "subtotal", "sum"}
-_TOTAL_STRIP = re.compile(r"[\s:：]")
+_TOTAL_STRIP = r"[\s\p{Z}\x{85}\x{1c}-\x{1f}:：]"
+"""Spaces (full-width ones too: 合\u3000计) and colons, in RE2 syntax for Arrow, whose \\s is ASCII only."""
 _FOOTER_NOTE = re.compile(r"^\s*(制表|制单|审核|备注|注[:：]|说明|打印|导出|数据来源|填表|填报|统计时间|截止)")
 _SCAN_ROWS = 30
 
@@ -134,7 +135,7 @@ def classify_rows(columns: list, region: list[list], start: int) -> dict[int, st
     for column in columns:
         blank &= column.is_null().to_numpy(zero_copy_only=False)
     first = pc.coalesce(*columns[:3])
-    key = pc.utf8_lower(pc.replace_substring_regex(first, _TOTAL_STRIP.pattern, ""))
+    key = pc.utf8_lower(pc.replace_substring_regex(first, _TOTAL_STRIP, ""))
     total = pc.is_in(key, value_set=pa.array(sorted(TOTAL_WORDS))).fill_null(False).to_numpy(zero_copy_only=False)
     dropped = {start + int(i): "blank" for i in np.flatnonzero(blank)}
     dropped.update({start + int(i): "total" for i in np.flatnonzero(total & ~blank)})

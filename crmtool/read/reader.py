@@ -245,7 +245,7 @@ def _title_notes(grid, titles, label, sheet) -> list[Issue]:
 
 def _dropped_notes(grid, dropped: dict[int, str], label, sheet) -> list[Issue]:
     notes = []
-    last = max((i for i in range(len(grid)) if i not in dropped), default=-1)
+    last = next((i for i in range(len(grid) - 1, -1, -1) if i not in dropped), -1)
     blanks = [i + 1 for i, why in dropped.items() if why == "blank" and i < last]
     if blanks:
         listed = ", ".join(map(str, blanks[:_MAX_LISTED])) + (" …" if len(blanks) > _MAX_LISTED else "")
