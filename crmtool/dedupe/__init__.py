@@ -1,0 +1,6 @@
+"""Dedupe: keys → blocks (SQL on DuckDB) → weights (rapidfuzz) → decisions → entities → golden records.
+
+Entry points: `crmtool.dedupe.pipeline.dedupe` (a DataFrame), `crmtool.dedupe.run.run_dedupe` (files,
+used by `crmtool dedupe`), `crmtool.dedupe.review.apply_review`, `crmtool.dedupe.leads.match_leads`.
+See docs/dedupe.md.
+"""

@@ -1,0 +1,71 @@
+"""`run_dedupe`: the file-level entry the `crmtool dedupe` command calls (read → dedupe → write)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pandas as pd
+
+from crmtool.errors import ConfigError, InputError
+
+
+def load_store_accounts(path: str | Path, table: str = "accounts") -> pd.DataFrame:
+    """The accounts table of a CRM store (a DuckDB file), every column as text."""
+    from crmtool.dedupe.engine import DuckDBEngine
+
+    path = Path(path)
+    if not path.exists():
+        raise InputError(path, "no such store file")
+    try:
+        with DuckDBEngine(str(path), read_only=True) as engine:
+            frame = engine.sql(f'SELECT * FROM "{table}"').to_pandas()
+    except InputError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - duckdb raises many kinds for a bad file or a missing table
+        raise InputError(path, f"cannot read table '{table}' ({str(exc).splitlines()[0]})") from None
+    return frame.astype("string")
+
+
+def run_dedupe(input_path: str | Path, key: str, out: str | Path, *, pairs: str | Path | None = None,
+               review: str | Path | None = None, against: str | Path | None = None,
+               decisions: str | Path | None = None, golden: str | Path | None = None,
+               sheet: str | None = None, processes: int | None = None) -> dict:
+    """Deduplicate one input file; write CLUSTERS (and PAIRS, the review workbook, golden records)."""
+    from crmtool.dedupe.decisions import DEFAULT_FILE, load_decisions
+    from crmtool.dedupe.pipeline import DedupeSettings, dedupe
+    from crmtool.dedupe.review import write_review_workbook
+    from crmtool.read import read_table
+    from crmtool.tableio import write_table
+
+    table = read_table(input_path, sheet=sheet).table
+    if key not in table.columns:
+        data = [c for c in table.columns if not c.startswith("_")]
+        raise ConfigError(f"--key {key}: no such column in {input_path} (columns: {', '.join(data) or 'none'})")
+    duplicated = table[key].duplicated() & table[key].notna()
+    if duplicated.any():
+        raise ConfigError(f"--key {key}: values are not unique in {input_path} "
+                          f"(e.g. {table.loc[duplicated, key].iloc[0]!r}); pick a column that identifies a row, "
+                          "or _row_id")
+    if table[key].isna().any():
+        raise ConfigError(f"--key {key}: empty in {int(table[key].isna().sum())} row(s) of {input_path}")
+    store_path = Path(decisions) if decisions else Path(out).parent / DEFAULT_FILE
+    settings = DedupeSettings(decisions=load_decisions(store_path), processes=processes or os.cpu_count() or 1)
+    store = load_store_accounts(against) if against else None
+    if store is not None and key not in store.columns:
+        raise ConfigError(f"--against {against}: its accounts table has no column '{key}' to identify accounts")
+    result = dedupe(table, key, settings, store=store)
+    clusters = result.clusters.copy()
+    clusters["is_survivor"] = clusters["is_survivor"].map({True: "true", False: "false"})
+    write_table(clusters, out)
+    if pairs:
+        write_table(result.pairs, pairs)
+    if review:
+        write_review_workbook(result.review, review)
+    if golden:
+        write_table(result.golden, golden)
+    summary = {"input": str(input_path), "out": str(out), **result.stats, "blocks": result.blocks,
+               "decisions_store": str(store_path), "stored_decisions": len(settings.decisions)}
+    if store is not None:
+        summary["matched_accounts"] = int(result.clusters["matched_account"].notna().sum())
+    return summary
