@@ -262,6 +262,17 @@ HEADINGS = ["contender", "runs", "best s", "median s", "rows/s (best)", "import 
             "vs calamine (best)", "vs calamine (median)"]
 
 
+def run_lines(results: dict[str, Contender]) -> list[str]:
+    """Every run's read time, and the crmtool/calamine ratio of each interleaved pair (robust to drift)."""
+    lines = [f"{c.name} runs (s): {', '.join(f'{t:.2f}' for t in c.read_s)}" for c in results.values() if len(c.read_s) > 1]
+    base, other = results.get("calamine"), results.get("crmtool")
+    if base and other and base.read_s and other.read_s:
+        pairs = [b / a for a, b in zip(base.read_s, other.read_s)]
+        lines.append(f"crmtool/calamine per interleaved pair: {', '.join(f'{r:.2f}x' for r in pairs)}"
+                     f" (median {statistics.median(pairs):.2f}x)")
+    return lines
+
+
 def failures(results: dict[str, Contender]) -> list[str]:
     return [f"{c.name} failed: {c.error}" for c in results.values() if c.error]
 
@@ -291,6 +302,7 @@ def render_markdown(rows: list[list[str]], results: dict[str, Contender], path: 
     for row in rows:
         out.append("| " + " | ".join([row[0], DESCRIPTIONS.get(row[0], ""), *row[1:]]) + " |")
     out += [""] + [f"- {line}" for line in failures(results)] + ([""] if failures(results) else [])
+    out += [f"- {line}" for line in run_lines(results)] + [""]
     out += [f"Result: {verdict}", "", "Machine:", ""]
     out += [f"- {key}: {value}" for key, value in machine.items()]
     return "\n".join(out)
@@ -357,6 +369,8 @@ def main(argv: list[str] | None = None) -> int:
     size = f"{path.stat().st_size / 2**20:.1f} MiB"
     print(f"\n{path} ({size}); read time is the read call alone, in a fresh process per run\n")
     print(render_text(rows))
+    for line in run_lines(results):
+        print(line)
     for line in failures(results):
         print(line)
     print(f"\n{verdict}")
