@@ -51,9 +51,9 @@ for _name in COMMAND_MODULES:
 def main(argv: list[str] | None = None) -> int:
     """Entry point. Known errors become one line and their exit code; tracebacks only with --debug."""
     args = list(sys.argv[1:] if argv is None else argv)
-    if "--debug" in args:
+    _state["debug"] = "--debug" in args
+    if _state["debug"]:
         args.remove("--debug")
-        _state["debug"] = True
     try:
         result = app(args=args, prog_name="crmtool", standalone_mode=False)
         code = int(result) if isinstance(result, int) else ExitCode.OK

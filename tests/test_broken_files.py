@@ -105,6 +105,8 @@ def test_debug_shows_the_traceback(tmp_path, cli):
     result = cli("--debug", "read", path)
     assert result.code == 3
     assert "Traceback" in result.stderr and "not a spreadsheet" in result.stderr
+    again = cli("read", path)
+    assert again.code == 3 and "Traceback" not in again.stderr, "--debug does not stick to later calls"
 
 
 def test_profile_of_a_broken_file_is_exit_3_too(tmp_path, cli):
