@@ -28,7 +28,9 @@ class ReadResult:
 
     @property
     def data_columns(self) -> list[str]:
-        return [c for c in self.table.columns if not c.startswith("_") or c not in ("_row_id", "_source", "_sheet", "_row")]
+        from crmtool.issues import PROVENANCE
+
+        return [c for c in self.table.columns if c not in PROVENANCE]
 
 
 def read_table(
