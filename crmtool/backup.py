@@ -10,10 +10,10 @@ from __future__ import annotations
 import hashlib
 import os
 import stat
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from crmtool.atomic import atomic_path
 from crmtool.errors import CrmtoolError, InputError
 from crmtool.exitcodes import ExitCode
 from crmtool.rundir import RunDir, now_iso
@@ -127,21 +127,15 @@ def _free_name(name: str, taken: set[str], folder: Path) -> str:
 
 def _copy(source: Path, target: Path) -> str:
     """Copy through a temp file, hashing what was written; the finished copy is read-only."""
-    target.parent.mkdir(parents=True, exist_ok=True)
     digest = hashlib.sha256()
-    handle, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
-    try:
-        with source.open("rb") as src, os.fdopen(handle, "wb") as dst:
+    with atomic_path(target) as tmp:
+        with source.open("rb") as src, tmp.open("wb") as dst:
             while chunk := src.read(_CHUNK):
                 digest.update(chunk)
                 dst.write(chunk)
             dst.flush()
             os.fsync(dst.fileno())
         os.chmod(tmp, stat.S_IRUSR | stat.S_IRGRP | stat.S_IROTH)
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
     return digest.hexdigest()
 
 

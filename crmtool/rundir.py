@@ -10,11 +10,11 @@ import datetime as dt
 import json
 import os
 import secrets
-import tempfile
 from pathlib import Path
 from typing import Any
 
 from crmtool import __version__
+from crmtool.atomic import atomic_path
 from crmtool.errors import ConfigError
 
 MANIFEST = "manifest.json"
@@ -56,14 +56,7 @@ class RunDir:
 
 
 def write_text_atomic(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as out:
-            out.write(text)
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with atomic_path(path) as tmp, tmp.open("w", encoding="utf-8") as out:
+        out.write(text)
+        out.flush()
+        os.fsync(out.fileno())

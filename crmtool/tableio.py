@@ -7,12 +7,11 @@ a leading apostrophe unless it is a plain number or phone number such as +861380
 
 from __future__ import annotations
 
-import os
 import re
-import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from crmtool.atomic import atomic_path
 from crmtool.errors import ConfigError
 
 if TYPE_CHECKING:
@@ -45,15 +44,8 @@ def write_tables(tables: dict[str, "pd.DataFrame"], path: str | Path) -> Path:
         raise ConfigError(f"{path}: cannot write '{suffix or '(none)'}' files (use {', '.join(WRITE_SUFFIXES)})")
     if suffix != ".xlsx" and len(tables) != 1:
         raise ConfigError(f"{path}: {suffix} holds one table; write several sheets to .xlsx")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=suffix, dir=path.parent)
-    os.close(handle)
-    try:
-        _WRITERS[suffix](tables, Path(tmp))
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with atomic_path(path, suffix) as tmp:
+        _WRITERS[suffix](tables, tmp)
     return path
 
 

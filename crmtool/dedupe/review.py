@@ -8,12 +8,11 @@ the answered pairs in the decisions store (decisions.py), where every later run 
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 
 import pandas as pd
 
+from crmtool.atomic import atomic_path
 from crmtool.dedupe.decisions import NO, YES, save_decisions
 from crmtool.errors import InputError
 
@@ -26,13 +25,10 @@ def write_review_workbook(review: pd.DataFrame, path: str | Path) -> Path:
     import xlsxwriter
 
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".xlsx", dir=path.parent)
-    os.close(handle)
     columns = list(review.columns) + [ANSWER]
-    try:
-        book = xlsxwriter.Workbook(tmp, {"strings_to_numbers": False, "strings_to_formulas": False,
-                                         "strings_to_urls": False})
+    with atomic_path(path, ".xlsx") as tmp:
+        book = xlsxwriter.Workbook(str(tmp), {"strings_to_numbers": False, "strings_to_formulas": False,
+                                              "strings_to_urls": False})
         sheet = book.add_worksheet(SHEET)
         bold = book.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1})
         answer = book.add_format({"bg_color": "#FFF2CC", "border": 1})
@@ -58,10 +54,6 @@ def write_review_workbook(review: pd.DataFrame, path: str | Path) -> Path:
         sheet.freeze_panes(1, 4)
         sheet.autofilter(0, 0, last, len(columns) - 1)
         book.close()
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
     return path
 
 

@@ -71,18 +71,14 @@ def _load(path: Path, table: str | None) -> "pd.DataFrame":
     import pandas as pd
 
     from crmtool.errors import InputError
+    from crmtool.issues import PROVENANCE
+    from crmtool.read import SUPPORTED_SUFFIXES, read_table
 
     if not path.exists():
         raise InputError(path, "reference table not found")
     suffix = path.suffix.lower()
-    if suffix in (".csv", ".txt", ".tsv"):
-        for encoding in ("utf-8-sig", "gb18030"):
-            try:
-                return pd.read_csv(path, dtype=str, keep_default_na=False, encoding=encoding,
-                                   sep="\t" if suffix == ".tsv" else ",")
-            except UnicodeDecodeError:
-                continue
-        raise InputError(path, "neither UTF-8 nor GB18030 text")
+    if suffix in SUPPORTED_SUFFIXES:
+        return read_table(path).table.drop(columns=PROVENANCE)
     if suffix == ".parquet":
         return pd.read_parquet(path).astype("string")
     if suffix in (".duckdb", ".db"):
@@ -97,7 +93,7 @@ def _load(path: Path, table: str | None) -> "pd.DataFrame":
             return con.execute(f'SELECT * FROM "{name}"').df().astype("string")
         finally:
             con.close()
-    raise InputError(path, f"reference tables are .csv, .parquet or .duckdb, not {suffix or '(none)'}")
+    raise InputError(path, f"reference tables are spreadsheets or text exports (as `crmtool read` takes), .parquet or .duckdb, not {suffix or '(none)'}")
 
 
 def _prepare(frame: "pd.DataFrame", columns: dict[str, str]) -> "pd.DataFrame":
