@@ -23,7 +23,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated, Literal, Union
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, model_validator
+from pydantic import BaseModel, ConfigDict, Discriminator, Field, PrivateAttr, Tag, model_validator
 
 # Cleanse rules usable by name as a transform (crmtool.cleanse.stage.rule_for); each replaces the
 # value by the rule's cleaned value, and an invalid value becomes an issue (error for required fields).
@@ -103,9 +103,32 @@ class Constant(_Strict):
 
 CleanseName = Literal[CLEANSE_TRANSFORMS]  # type: ignore[valid-type]
 SimpleName = Literal[SIMPLE_TRANSFORMS]  # type: ignore[valid-type]
-Transform = Annotated[Union[CleanseName, SimpleName, Concat, Split, Regex, Format, Default, Constant],
-                      Field(description="A cleanse rule or simple transform by name, or one of "
-                                        "{concat}, {split}, {regex}, {format}, {default}, {constant}.")]
+TransformName = Literal[CLEANSE_TRANSFORMS + SIMPLE_TRANSFORMS]  # type: ignore[valid-type]
+_TRANSFORM_CLASSES = {cls.__name__.lower(): cls.__name__ for cls in (Concat, Split, Regex, Format, Default, Constant)}
+
+
+def _transform_tag(value: object) -> str | None:
+    """Which kind of transform a value is: a name, or a one-key mapping {concat: …}, {split: …} ….
+
+    Tagging the union makes pydantic report one error for the kind meant, instead of one per member."""
+    if isinstance(value, str):
+        return "str"
+    if isinstance(value, dict) and len(value) == 1:
+        return _TRANSFORM_CLASSES.get(str(next(iter(value))))
+    if isinstance(value, BaseModel):
+        return type(value).__name__
+    return None
+
+
+Transform = Annotated[
+    Union[Annotated[TransformName, Tag("str")], Annotated[Concat, Tag("Concat")], Annotated[Split, Tag("Split")],
+          Annotated[Regex, Tag("Regex")], Annotated[Format, Tag("Format")], Annotated[Default, Tag("Default")],
+          Annotated[Constant, Tag("Constant")]],
+    Discriminator(_transform_tag, custom_error_type="transform",
+                  custom_error_message="not a transform: give a name (company_name, strip, hash …) or one of "
+                                       "{concat: …}, {split: …}, {regex: …}, {format: …}, {default: …}, {constant: …}"),
+    Field(description="A cleanse rule or simple transform by name, or one of "
+                      "{concat}, {split}, {regex}, {format}, {default}, {constant}.")]
 
 
 class Relationship(_Strict):

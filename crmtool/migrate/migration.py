@@ -19,6 +19,7 @@ from __future__ import annotations
 import os
 import re
 from pathlib import Path
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator
 
@@ -40,6 +41,9 @@ class DedupeStage(_Strict):
 class VerifyStage(_Strict):
     rules: list[str] = Field(default_factory=list, description="Extra rule files (YAML), relative to the migration file.")
     fail_on: str = Field("error", pattern="^(error|warning|never)$")
+    engines: list[Literal["sql", "gx"]] = Field(default_factory=lambda: ["sql", "gx"], min_length=1,
+                                                description="sql lists every failing row; gx adds great-expectations "
+                                                            "Data Docs as evidence (and must agree with sql).")
 
 
 class LoadStage(_Strict):
@@ -74,7 +78,8 @@ class Migration(_Strict):
         return path if path.is_absolute() else (self.base / path)
 
     def target_url(self) -> str:
-        """The target URL with ${VAR} expanded from the environment and .env; the secret stays out of files."""
+        """The target URL with ${VAR} expanded from the environment and .env; the secret stays out of files.
+        (A relative store path in it is relative to the migration file: open it with base=self.base.)"""
         return expand_env(self.target, self.base / ".env")
 
 

@@ -1,0 +1,396 @@
+"""The stages of a migration run. Each reads the previous stage's files in the run directory and writes its own.
+
+File names follow the run directory contract in docs/migrate.md: read/<mapping>.parquet,
+cleanse/<mapping>.parquet, dedupe/<object>.parquet (+ _clusters, _pairs), enrich/<object>.parquet,
+map/<object>.parquet (+ _rejected), verify/, snapshot/, load/, outcomes.parquet, issues.parquet.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from crmtool.errors import ConfigError, GateFailed
+from crmtool.issues import PROVENANCE
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from crmtool.migrate.context import RunContext
+
+# dedupe's columns, and the field types that feed each of them
+DEDUPE_COLUMNS = {"name": ("company_name",), "credit_code": ("credit_code",), "phone": ("phone", "mobile"),
+                  "address": ("address",)}
+SURVIVOR, STORE_ID, FINAL_ID = "_survivor", "_store_id", "_final_id"
+
+
+# ---------------------------------------------------------------------------------------------- files
+
+def write_frame(ctx: "RunContext", frame: "pd.DataFrame", *parts: str) -> None:
+    from crmtool.tableio import write_table
+
+    path = ctx.path(*parts)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    write_table(frame.reset_index(drop=True), path)
+
+
+def read_frame(ctx: "RunContext", *parts: str) -> "pd.DataFrame":
+    import pandas as pd
+
+    return pd.read_parquet(ctx.path(*parts))
+
+
+def add_issues(ctx: "RunContext", stage: str, frames: list) -> int:
+    """Write this stage's issues and rebuild the run's issues.parquet from every stage's."""
+    from crmtool.issues import concat_issues
+
+    issues = concat_issues(frames)
+    issues.insert(0, "stage", stage)
+    write_frame(ctx, issues, "issues", f"{stage}.parquet")
+    import pandas as pd
+
+    parts = [pd.read_parquet(p) for p in sorted(ctx.path("issues").glob("*.parquet"))]
+    write_frame(ctx, pd.concat(parts, ignore_index=True), "issues.parquet")
+    return len(issues)
+
+
+# ---------------------------------------------------------------------------------------------- stages
+
+def backup(ctx: "RunContext") -> dict:
+    from crmtool.backup import backup_sources
+
+    sources = {stem: m.source_path() for stem, m in ctx.mappings.items()}
+    ctx.save()
+    report = backup_sources(sorted(set(sources.values())), ctx.run.path)
+    ctx.manifest = ctx.run.load_manifest()
+    by_source = {e.source: e.backup for e in report.entries}
+    ctx.manifest["sources"] = {stem: by_source[str(path.resolve())] for stem, path in sources.items()}
+    return {"files": len(report.entries), "bytes": sum(e.size for e in report.entries)}
+
+
+def read(ctx: "RunContext") -> dict:
+    from crmtool.read import read_table
+
+    counts, issues = {}, []
+    for stem, mapping in ctx.mappings.items():
+        copy = ctx.path(ctx.manifest["sources"][stem])
+        result = read_table(copy, sheet=mapping.source.sheet, header_row=mapping.source.header_row,
+                            encoding=mapping.source.encoding, source_label=mapping.source_path().name)
+        write_frame(ctx, result.table, "read", f"{stem}.parquet")
+        counts[stem] = len(result.table)
+        issues.append(result.issues)
+    counts["issues"] = add_issues(ctx, "read", issues)
+    return counts
+
+
+def cleanse(ctx: "RunContext") -> dict:
+    from crmtool.migrate.transform import cleanse_fields
+
+    counts, issues = {}, []
+    for stem, mapping in ctx.mappings.items():
+        fields, found = cleanse_fields(read_frame(ctx, "read", f"{stem}.parquet"), mapping, ctx.model)
+        fields.insert(len(PROVENANCE), "_mapping", stem)
+        write_frame(ctx, fields, "cleanse", f"{stem}.parquet")
+        counts[stem] = len(fields)
+        issues.append(found)
+    counts["issues"] = add_issues(ctx, "cleanse", issues)
+    return counts
+
+
+def dedupe(ctx: "RunContext") -> dict:
+    import pandas as pd
+
+    settings = ctx.migration.dedupe
+    counts = {}
+    for object_name in ctx.objects():
+        frame = pd.concat([read_frame(ctx, "cleanse", f"{stem}.parquet") for stem in ctx.mappings_of(object_name)],
+                          ignore_index=True)
+        frame[SURVIVOR] = frame["_row_id"]
+        frame[STORE_ID] = pd.Series(pd.NA, index=frame.index, dtype="string")
+        if settings.enabled and object_name in settings.objects and len(frame):
+            frame, stats = _dedupe_object(ctx, object_name, frame)
+            counts[object_name] = stats
+        write_frame(ctx, frame, "dedupe", f"{object_name}.parquet")
+    return counts
+
+
+def _dedupe_object(ctx: "RunContext", object_name: str, frame: "pd.DataFrame") -> tuple["pd.DataFrame", dict]:
+    """Cluster the object's rows (and match them against the store); survivors take the golden values."""
+    import pandas as pd
+
+    from crmtool.dedupe.pipeline import dedupe as run_dedupe
+
+    obj = ctx.model[object_name]
+    columns = _dedupe_columns(obj, frame)
+    table = pd.DataFrame({"_row_id": frame["_row_id"], "_source": frame["_source"],
+                          **{c: frame[f].astype("string") for c, f in columns.items()}})
+    store = None
+    if ctx.migration.dedupe.against_target:
+        rows = ctx.store_rows(object_name)
+        if len(rows):
+            store = pd.DataFrame({"_row_id": "store:" + rows[obj.external_id].astype("string"), "_source": "store",
+                                  **{c: rows[f].astype("string") for c, f in columns.items() if f in rows}})
+    result = run_dedupe(table, "_row_id", store=store)
+    write_frame(ctx, result.clusters, "dedupe", f"{object_name}_clusters.parquet")
+    write_frame(ctx, result.pairs, "dedupe", f"{object_name}_pairs.parquet")
+    clusters = result.clusters.set_index("_row_id")
+    cid = frame["_row_id"].map(clusters["cluster_id"])
+    if "matched_account" in clusters:
+        matched = frame["_row_id"].map(clusters["matched_account"]).astype("string")
+        frame[STORE_ID] = matched.str.removeprefix("store:")
+    # The carrier of each cluster: the row that already carries its account in the store (so a re-run
+    # keeps the same row and changes nothing), else dedupe's survivor, else the first row by key.
+    order = pd.DataFrame({"cid": cid, "rid": frame["_row_id"],
+                          "stored": (frame[obj.external_id].astype("string") == frame[STORE_ID]).fillna(False)
+                          if obj.external_id in frame else False,
+                          "surv": frame["_row_id"].map(clusters["is_survivor"]).astype(bool)})
+    carrier = order.sort_values(["cid", "stored", "surv", "rid"], ascending=[True, False, False, True])
+    frame[SURVIVOR] = cid.map(carrier.drop_duplicates("cid").set_index("cid")["rid"]).astype("string")
+    frame = _apply_golden(frame, cid, result.golden, columns)
+    merged = int((frame[SURVIVOR] != frame["_row_id"]).sum())
+    return frame, {"rows": len(frame), "clusters": int(cid.nunique()), "merged": merged,
+                   "matched_store": int(frame[STORE_ID].notna().sum()), "candidate_pairs": result.stats["candidate_pairs"]}
+
+
+def _dedupe_columns(obj, frame: "pd.DataFrame") -> dict[str, str]:
+    """dedupe column → the object's field feeding it (the first mapped field of a fitting type)."""
+    columns = {}
+    for column, types in DEDUPE_COLUMNS.items():
+        for name, f in obj.fields.items():
+            if f.type in types and name in frame:
+                columns[column] = name
+                break
+    if "name" not in columns:
+        raise ConfigError("dedupe: the object has no mapped company-name field to match on; "
+                         "remove it from dedupe.objects in the migration file")
+    return columns
+
+
+def _apply_golden(frame: "pd.DataFrame", cid: "pd.Series", golden: "pd.DataFrame", columns: dict) -> "pd.DataFrame":
+    """Survivors of clusters with several rows: matching fields take the golden value (valid first, see
+    crmtool.dedupe.golden); every other empty field is filled from the cluster's other rows."""
+    import pandas as pd
+
+    is_carrier = frame[SURVIVOR] == frame["_row_id"]
+    multi = cid.map(cid.value_counts()) > 1
+    target = is_carrier & multi
+    if not target.any():
+        return frame
+    golden = golden.set_index("cluster_id")
+    for column, field in columns.items():
+        if column in golden:
+            value = cid[target].map(golden[column])
+            frame.loc[target, field] = value.where(value.notna(), frame.loc[target, field])
+    data = [c for c in frame.columns if not c.startswith("_") and c not in columns.values()]
+    if data:
+        ranked = frame.assign(_cid=cid, _first=~is_carrier).sort_values(["_cid", "_first", "_row_id"])
+        first = ranked.groupby("_cid")[data].first()
+        filled = first.reindex(cid[target]).set_axis(frame.index[target])
+        frame.loc[target, data] = frame.loc[target, data].fillna(filled).astype("string")
+    return frame
+
+
+def enrich(ctx: "RunContext") -> dict:
+    """Fill province/city from what the record already says (address, credit code, name, landline)."""
+    from crmtool.cleanse.stage import cleanse_table
+    from crmtool.enrich.stage import enrich_table
+
+    counts, issues = {}, []
+    for object_name in ctx.objects():
+        frame = read_frame(ctx, "dedupe", f"{object_name}.parquet")
+        obj = ctx.model[object_name]
+        kinds = {name: f.cleanse_kind for name, f in obj.fields.items()
+                 if name in frame and f.type in ("company_name", "credit_code", "phone", "address")}
+        targets = [f for f in ("province", "city") if f in obj.fields]
+        filled = 0
+        if kinds and targets and len(frame):
+            cleansed, _ = cleanse_table(frame, kinds)
+            enriched, found = enrich_table(cleansed, kinds)
+            issues.append(found)
+            for field in targets:
+                value = enriched[f"enrich__{field}"].astype("string")
+                current = frame[field].astype("string") if field in frame else value.where(value.isna())
+                fill = current.isna() & value.notna()
+                frame[field] = current.mask(fill, value)
+                filled += int(fill.sum())
+        write_frame(ctx, frame, "enrich", f"{object_name}.parquet")
+        counts[object_name] = {"filled": filled}
+    counts["issues"] = add_issues(ctx, "enrich", issues)
+    return counts
+
+
+def map_stage(ctx: "RunContext") -> dict:
+    import pandas as pd
+
+    from crmtool.migrate.relations import RelationIndex
+    from crmtool.migrate.transform import map_object
+
+    indexes: dict[str, RelationIndex] = {}
+    counts, issues = {}, []
+    for object_name in ctx.objects():
+        obj = ctx.model[object_name]
+        frame = read_frame(ctx, "enrich", f"{object_name}.parquet")
+        key = obj.external_id
+        frame[FINAL_ID] = _final_ids(frame, key)
+        carriers = frame[frame[SURVIVOR] == frame["_row_id"]].copy()
+        if key in carriers:
+            carriers[key] = carriers[FINAL_ID]
+        relations = {target: indexes[target] if target in indexes else _store_index(ctx, target)
+                     for target in obj.references.values()}
+        rows, rejected = [], []
+        for stem, mapping in ctx.mappings_of(object_name).items():
+            part = carriers[carriers["_mapping"] == stem].drop(columns=[SURVIVOR, STORE_ID, FINAL_ID, "_mapping"])
+            result = map_object(part, mapping, ctx.model, relations)
+            rows.append(result.rows)
+            rejected.append(result.rejected)
+            issues.append(result.issues)
+        mapped = pd.concat(rows, ignore_index=True)
+        rejected_frame = pd.concat(rejected, ignore_index=True)
+        mapped, duplicates = _reject_duplicate_ids(mapped, key)
+        rejected_frame = pd.concat([rejected_frame, duplicates], ignore_index=True)
+        write_frame(ctx, mapped, "map", f"{object_name}.parquet")
+        write_frame(ctx, rejected_frame, "map", f"{object_name}_rejected.parquet")
+        loaded_ids = set(mapped[key].dropna()) if key in mapped else set()
+        redirect = frame.set_index(frame[key].astype("string"))[FINAL_ID] if key in frame else None
+        accepted = frame[frame[FINAL_ID].isin(loaded_ids)]
+        index = RelationIndex.from_rows(accepted, obj, redirect=None if redirect is None else redirect.to_dict())
+        store = ctx.store_rows(object_name)
+        if len(store):
+            index.extend(store)
+        indexes[object_name] = index
+        counts[object_name] = {"rows": len(mapped), "rejected": len(rejected_frame)}
+    counts["issues"] = add_issues(ctx, "map", issues)
+    ctx.manifest["kpis"] = _kpis(ctx)
+    return counts
+
+
+def _store_index(ctx: "RunContext", object_name: str):
+    """References to an object this migration does not load resolve against the store's records alone."""
+    import pandas as pd
+
+    from crmtool.migrate.relations import RelationIndex
+
+    obj = ctx.model[object_name]
+    index = RelationIndex.from_rows(pd.DataFrame({f: pd.Series(dtype="string") for f in obj.fields}), obj)
+    store = ctx.store_rows(object_name)
+    if len(store):
+        index.extend(store)
+    return index
+
+
+def _final_ids(frame: "pd.DataFrame", key: str) -> "pd.Series":
+    """The external id each row's record ends under: the store's matched account, else its survivor's id."""
+    import pandas as pd
+
+    if key not in frame:
+        return pd.Series(pd.NA, index=frame.index, dtype="string")
+    own = frame[key].astype("string")
+    survivor_id = frame[SURVIVOR].map(frame.drop_duplicates("_row_id").set_index("_row_id")[key]).astype("string")
+    return frame[STORE_ID].astype("string").fillna(survivor_id).fillna(own)
+
+
+def _reject_duplicate_ids(mapped: "pd.DataFrame", key: str) -> tuple["pd.DataFrame", "pd.DataFrame"]:
+    """Two mappings may yield the same external id: the first row keeps it, later ones are rejected."""
+    import pandas as pd
+
+    if key not in mapped or not len(mapped):
+        return mapped, pd.DataFrame(columns=[*PROVENANCE, "reasons"])
+    dup = mapped[key].notna() & mapped.duplicated(key, keep="first")
+    first = mapped[~dup].drop_duplicates(key).set_index(key)["_row_id"]
+    rejected = mapped.loc[dup, PROVENANCE].copy()
+    rejected["reasons"] = ("duplicate external id " + mapped.loc[dup, key].astype(str) + " (first at "
+                           + mapped.loc[dup, key].map(first).astype(str) + ")")
+    return mapped[~dup].reset_index(drop=True), rejected
+
+
+def _kpis(ctx: "RunContext") -> dict:
+    """KPIs of each object before cleansing (the raw source values) and after mapping."""
+    import pandas as pd
+
+    from crmtool.validate.kpis import frame_kpis
+
+    before, after = {}, {}
+    for object_name in ctx.objects():
+        obj = ctx.model[object_name]
+        raw = []
+        for stem, mapping in ctx.mappings_of(object_name).items():
+            table = read_frame(ctx, "read", f"{stem}.parquet")
+            raw.append(pd.DataFrame({f: table[fm.columns[0]].astype("string") if fm.columns and fm.columns[0] in table
+                                     else pd.Series(fm.constant, index=table.index, dtype="string")
+                                     for f, fm in mapping.fields.items()}))
+        before[object_name] = frame_kpis(pd.concat(raw, ignore_index=True), obj, object_name)
+        after[object_name] = frame_kpis(read_frame(ctx, "map", f"{object_name}.parquet"), obj, object_name)
+    return {"before": before, "after": after}
+
+
+def verify(ctx: "RunContext") -> dict:
+    from crmtool.validate.verify import failures_as_issues, verify_frames
+
+    frames = {name: read_frame(ctx, "map", f"{name}.parquet") for name in ctx.objects()}
+    referred = {t for name in frames for t in ctx.model[name].references.values()}
+    known = {t: ctx.store_rows(t)[ctx.model[t].external_id].dropna().tolist() for t in referred}
+    rule_files = [ctx.migration.resolve(p) for p in ctx.migration.verify.rules]
+    result = verify_frames(frames, ctx.model, list(ctx.mappings.values()), rule_files, out_dir=ctx.path("verify"),
+                           known_keys=known, fail_on=ctx.migration.verify.fail_on,
+                           engines=ctx.migration.verify.engines)
+    add_issues(ctx, "verify", [failures_as_issues(result.failures)])
+    return {**{k: v for k, v in result.summary().items() if k != "rows"}, "blocking": len(result.blocking())}
+
+
+def check_gate(ctx: "RunContext") -> None:
+    """Stop before the load while a blocking rule fails, unless the consultant accepted it with a reason.
+    Judged from verify/results.json, so a resumed run (`--resume ID --accept-failures WHY`) needs no re-verify."""
+    from crmtool.validate.verify import VerifyResult, gate
+
+    try:
+        fail_on = ctx.migration.verify.fail_on
+        ctx.manifest["gate"] = gate(VerifyResult.from_dir(ctx.path("verify"), fail_on), ctx.options.accept_failures)
+    except GateFailed:
+        ctx.manifest["gate"] = {"passed": False, "accepted_failures": None}
+        raise
+
+
+def load(ctx: "RunContext") -> dict:
+    from crmtool.migrate.load import load_object
+    from crmtool.migrate.targets import open_target
+
+    record = ctx.manifest["stages"]["load"]
+    done = record.setdefault("objects", {})
+    with open_target(ctx.target_url, ctx.model, base=ctx.migration.base) as target:
+        target.ensure_schema(ctx.objects())
+        for object_name in ctx.objects():
+            if object_name in done:
+                continue
+            rows = read_frame(ctx, "map", f"{object_name}.parquet")
+            done[object_name] = load_object(target, object_name, rows, ctx.run_id, ctx.run.path,
+                                            dry_run=ctx.options.dry_run)
+            ctx.save()
+    ctx.manifest["load"] = dict(done)
+    return dict(done)
+
+
+def reconcile(ctx: "RunContext") -> None:
+    """Every source row ends loaded, merged or rejected, exactly once; the counts must add up."""
+    from crmtool.migrate.outcomes import outcomes
+
+    frame, summary = outcomes(ctx)
+    write_frame(ctx, frame, "outcomes.parquet")
+    ctx.manifest["reconciliation"] = summary
+    bad = [name for name, s in summary.items() if not s["ok"]]
+    if bad:
+        s = summary[bad[0]]
+        raise GateFailed(f"reconciliation failed for {bad[0]}: {s['source_rows']:,} source rows ≠ {s['loaded']:,} "
+                         f"loaded + {s['merged']:,} merged + {s['rejected']:,} rejected; see {ctx.path('outcomes.parquet')}")
+
+
+def report(ctx: "RunContext") -> str | None:
+    """The run's report.html; a report that cannot be written is a warning, never the loss of a run."""
+    from crmtool.console import warn_line
+
+    try:
+        from crmtool.report.run_report import write_run_report
+
+        return str(write_run_report(ctx.run.path))
+    except Exception as exc:  # noqa: BLE001 - the data is loaded; say what failed and go on
+        warn_line(f"report.html could not be written: {exc}")
+        return None
+
