@@ -1,6 +1,6 @@
 """The invariant of a trustworthy migration: every source row ends loaded, merged or rejected, exactly once.
 
-`outcomes(ctx)` builds one row per source row (provenance, object, external id, outcome, detail) from the
+`outcomes(ctx)` builds one row per source row (provenance, object, external id, outcome, the stage that decided it, detail) from the
 run directory, and per object the reconciliation: source rows = loaded + merged + rejected, with `ok`
 false when a row is missing from every outcome or sits in more than one.
 """
@@ -16,7 +16,7 @@ if TYPE_CHECKING:
 
     from crmtool.migrate.context import RunContext
 
-OUTCOME_COLUMNS = [*PROVENANCE, "object", "external_id", "outcome", "detail"]
+OUTCOME_COLUMNS = [*PROVENANCE, "object", "external_id", "outcome", "stage", "detail"]
 
 
 def outcomes(ctx: "RunContext") -> tuple["pd.DataFrame", dict]:
@@ -52,7 +52,8 @@ def _object_outcomes(ctx: "RunContext", object_name: str) -> tuple["pd.DataFrame
     loaded = pd.DataFrame({"_row_id": loaded_rows["_row_id"], "external_id": loaded_rows.get(key),
                            "outcome": "loaded", "detail": loaded_rows["_row_id"].map(status) if status is not None
                            else "not loaded (dry run)" if ctx.options.dry_run else pd.NA})
-    ends = pd.concat([loaded, merged, rejected], ignore_index=True)
+    ends = pd.concat([loaded.assign(stage="load"), merged.assign(stage="dedupe"), rejected.assign(stage="map")],
+                     ignore_index=True)
     ends["external_id"] = ends["external_id"].astype("string")
     per_row = ends.groupby("_row_id").size()
     frame = source.merge(ends, on="_row_id", how="left")

@@ -166,10 +166,8 @@ def _dedupe_columns(obj, frame: "pd.DataFrame") -> dict[str, str]:
 
 
 def _apply_golden(frame: "pd.DataFrame", cid: "pd.Series", golden: "pd.DataFrame", columns: dict) -> "pd.DataFrame":
-    """Survivors of clusters with several rows: matching fields take the golden value (valid first, see
-    crmtool.dedupe.golden); every other empty field is filled from the cluster's other rows."""
-    import pandas as pd
-
+    """Survivors of clusters with several rows: the matched fields take the golden value (valid first, see
+    crmtool.dedupe.golden). Other empty fields are filled after mapping (_fill_from_merged)."""
     is_carrier = frame[SURVIVOR] == frame["_row_id"]
     multi = cid.map(cid.value_counts()) > 1
     target = is_carrier & multi
@@ -180,12 +178,6 @@ def _apply_golden(frame: "pd.DataFrame", cid: "pd.Series", golden: "pd.DataFrame
         if column in golden:
             value = cid[target].map(golden[column])
             frame.loc[target, field] = value.where(value.notna(), frame.loc[target, field])
-    data = [c for c in frame.columns if not c.startswith("_") and c not in columns.values()]
-    if data:
-        ranked = frame.assign(_cid=cid, _first=~is_carrier).sort_values(["_cid", "_first", "_row_id"])
-        first = ranked.groupby("_cid")[data].first()
-        filled = first.reindex(cid[target]).set_axis(frame.index[target])
-        frame.loc[target, data] = frame.loc[target, data].fillna(filled).astype("string")
     return frame
 
 
@@ -236,14 +228,17 @@ def map_stage(ctx: "RunContext") -> dict:
             carriers[key] = carriers[FINAL_ID]
         relations = {target: indexes[target] if target in indexes else _store_index(ctx, target)
                      for target in obj.references.values()}
-        rows, rejected = [], []
+        rows, rejected, donors = [], [], []
         for stem, mapping in ctx.mappings_of(object_name).items():
-            part = carriers[carriers["_mapping"] == stem].drop(columns=[SURVIVOR, STORE_ID, FINAL_ID, "_mapping"])
-            result = map_object(part, mapping, ctx.model, relations)
+            own = frame["_mapping"] == stem
+            result = map_object(_map_input(carriers[carriers["_mapping"] == stem]), mapping, ctx.model, relations)
             rows.append(result.rows)
             rejected.append(result.rejected)
             issues.append(result.issues)
-        mapped = pd.concat(rows, ignore_index=True)
+            merged = own & (frame[SURVIVOR] != frame["_row_id"])
+            if merged.any():
+                donors.append(map_object(_map_input(frame[merged]), mapping, ctx.model, relations).rows)
+        mapped = _fill_from_merged(pd.concat(rows, ignore_index=True), donors, frame)
         rejected_frame = pd.concat(rejected, ignore_index=True)
         mapped, duplicates = _reject_duplicate_ids(mapped, key)
         rejected_frame = pd.concat([rejected_frame, duplicates], ignore_index=True)
@@ -261,6 +256,27 @@ def map_stage(ctx: "RunContext") -> dict:
     counts["issues"] = add_issues(ctx, "map", issues)
     ctx.manifest["kpis"] = _kpis(ctx)
     return counts
+
+
+def _map_input(part: "pd.DataFrame") -> "pd.DataFrame":
+    return part.drop(columns=[SURVIVOR, STORE_ID, FINAL_ID, "_mapping"])
+
+
+def _fill_from_merged(mapped: "pd.DataFrame", donors: list, frame: "pd.DataFrame") -> "pd.DataFrame":
+    """A surviving record's empty fields take the values of the rows merged into it (mapped by their own
+    mappings, so each value went through its own source's value maps and types), first row key first."""
+    import pandas as pd
+
+    if not donors or not len(mapped):
+        return mapped
+    survivor_of = frame.set_index("_row_id")[SURVIVOR]
+    pool = pd.concat(donors, ignore_index=True)
+    pool["_carrier"] = pool["_row_id"].map(survivor_of)
+    fields = [c for c in mapped.columns if not c.startswith("_") and c in pool.columns]
+    best = pool.sort_values("_row_id").groupby("_carrier")[fields].first()
+    found = best.reindex(mapped["_row_id"]).set_axis(mapped.index)
+    mapped[fields] = mapped[fields].fillna(found).astype("string")
+    return mapped
 
 
 def _store_index(ctx: "RunContext", object_name: str):

@@ -72,6 +72,8 @@ def test_samples_migrate_into_duckdb_and_every_row_is_accounted_for(cli, project
     # 华信科技 could be the Beijing or the Shanghai company: 王磊 is rejected with the reason, not guessed
     wang = outcomes[outcomes["_row_id"] == "销售客户清单.xlsx#联系人!3"].iloc[0]
     assert wang["outcome"] == "rejected" and "several" in wang["detail"]
+    # a survivor from the ERP export (no e-mail column) takes the e-mail of the workbook row merged into it
+    assert store(project, "select email from accounts where name = '北京华信科技有限公司'")[0][0] == "zhangwei@huaxin-tech.com"
     assert (run_dir / "report.html").is_file() and summary["report"]
     assert (run_dir / "verify" / "gx" / "index.html").is_file()  # the great-expectations evidence
     assert manifest["target"].startswith("duckdb:///")
