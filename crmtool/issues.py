@@ -96,8 +96,15 @@ def concat_issues(frames: Iterable["pd.DataFrame"]) -> "pd.DataFrame":
 
 
 def _typed(frame: "pd.DataFrame") -> "pd.DataFrame":
+    """The schema's dtypes; columns that already have them are not cast again (this runs per rule and
+    per column on small frames, where pandas' astype overhead dominates)."""
     frame = frame[ISSUE_COLUMNS]
-    text = [c for c in ISSUE_COLUMNS if c != "_row"]
-    frame = frame.astype({c: "string" for c in text})
-    frame["_row"] = frame["_row"].astype("Int64")
+    casts = {c: "string" for c in _TEXT_COLUMNS if frame[c].dtype != "string"}
+    if casts:
+        frame = frame.astype(casts)
+    if frame["_row"].dtype != "Int64":
+        frame = frame.assign(_row=frame["_row"].astype("Int64"))
     return frame
+
+
+_TEXT_COLUMNS = [c for c in ISSUE_COLUMNS if c != "_row"]
