@@ -217,6 +217,7 @@ def map_stage(ctx: "RunContext") -> dict:
     from crmtool.migrate.transform import map_object
 
     indexes: dict[str, RelationIndex] = {}
+    done: dict[str, pd.DataFrame] = {}
     counts, issues = {}, []
     for object_name in ctx.objects():
         obj = ctx.model[object_name]
@@ -239,6 +240,7 @@ def map_stage(ctx: "RunContext") -> dict:
             if merged.any():
                 donors.append(map_object(_map_input(frame[merged]), mapping, ctx.model, relations).rows)
         mapped = _fill_from_merged(pd.concat(rows, ignore_index=True), donors, frame)
+        mapped, matched = _match_accounts(ctx, object_name, mapped, done)
         rejected_frame = pd.concat(rejected, ignore_index=True)
         mapped, duplicates = _reject_duplicate_ids(mapped, key)
         rejected_frame = pd.concat([rejected_frame, duplicates], ignore_index=True)
@@ -252,10 +254,42 @@ def map_stage(ctx: "RunContext") -> dict:
         if len(store):
             index.extend(store)
         indexes[object_name] = index
-        counts[object_name] = {"rows": len(mapped), "rejected": len(rejected_frame)}
+        done[object_name] = mapped
+        counts[object_name] = {"rows": len(mapped), "rejected": len(rejected_frame),
+                               **({"matched_accounts": matched} if matched is not None else {})}
     counts["issues"] = add_issues(ctx, "map", issues)
     ctx.manifest["kpis"] = _kpis(ctx)
     return counts
+
+
+def _match_accounts(ctx: "RunContext", object_name: str, mapped: "pd.DataFrame",
+                    done: dict) -> tuple["pd.DataFrame", int | None]:
+    """Cross-object: a lead (any object with a company name and an account reference its mappings leave
+    empty) from an existing customer gets that account, by crmtool.dedupe.leads (name, code, phone)."""
+    import pandas as pd
+
+    from crmtool.dedupe.leads import match_leads
+
+    obj = ctx.model[object_name]
+    refs = [f for f, target in obj.references.items() if target == "accounts" and f not in mapped]
+    names = [f for f, d in obj.fields.items() if d.type == "company_name" and f in mapped]
+    if object_name == "accounts" or not refs or not names or "accounts" not in ctx.model or not len(mapped):
+        return mapped, None
+    accounts_def = ctx.model["accounts"]
+    key = accounts_def.external_id
+    accounts = pd.concat([done.get("accounts", pd.DataFrame()), ctx.store_rows("accounts")], ignore_index=True)
+    if key not in accounts or not len(accounts):
+        return mapped, None
+    accounts = accounts.drop_duplicates(key)
+    leads = pd.DataFrame({"_key": mapped["_row_id"], "company": mapped[names[0]]})
+    for field, d in obj.fields.items():
+        if field in mapped and d.type in ("credit_code", "address"):
+            leads[d.type] = mapped[field]
+        if field in mapped and d.type in ("phone", "mobile") and "phone" not in leads:
+            leads["phone"] = mapped[field]
+    found = match_leads(leads, "_key", accounts.astype({key: "string"}), key)
+    mapped[refs[0]] = pd.Series(found["account_key"].to_numpy(), index=mapped.index, dtype="string")
+    return mapped, int(mapped[refs[0]].notna().sum())
 
 
 def _map_input(part: "pd.DataFrame") -> "pd.DataFrame":

@@ -72,6 +72,10 @@ def test_samples_migrate_into_duckdb_and_every_row_is_accounted_for(cli, project
     # 华信科技 could be the Beijing or the Shanghai company: 王磊 is rejected with the reason, not guessed
     wang = outcomes[outcomes["_row_id"] == "销售客户清单.xlsx#联系人!3"].iloc[0]
     assert wang["outcome"] == "rejected" and "several" in wang["detail"]
+    # a lead from an existing customer is recognised (short name, same phone); a new company is not
+    leads = dict(store(project, "select l.company, a.name from leads l left join accounts a using (account_id)"))
+    assert leads["广州天润贸易"] == "广州天润贸易有限公司" and leads["天津明光电气"] == "天津明光电气有限公司"
+    assert leads["兰州丝路商贸有限公司"] is None
     # a survivor from the ERP export (no e-mail column) takes the e-mail of the workbook row merged into it
     assert store(project, "select email from accounts where name = '北京华信科技有限公司'")[0][0] == "zhangwei@huaxin-tech.com"
     assert (run_dir / "report.html").is_file() and summary["report"]
