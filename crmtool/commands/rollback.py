@@ -1,0 +1,68 @@
+"""`crmtool rollback RUN_ID`: undo a run's load in the CRM store from the snapshot the run took."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from crmtool.exitcodes import ExitCode
+
+
+def register(app: typer.Typer) -> None:
+    app.command("rollback")(rollback)
+
+
+def rollback(
+    run_id: str = typer.Argument(..., metavar="RUN_ID", help="The run to undo (a folder under --runs-dir)."),
+    runs_dir: Path = typer.Option(Path("runs"), "--runs-dir", help="The folder holding the runs (default: runs)."),
+    target: str | None = typer.Option(None, "--target", help="The store URL (default: the target of the run's migration file)."),
+    yes: bool = typer.Option(False, "--yes", help="Do not ask for confirmation."),
+    as_json: bool = typer.Option(False, "--json", help="Print the result as JSON."),
+) -> int:
+    """Delete the rows the run inserted and put back the rows it updated, children before parents.
+
+    Rows a later run changed since are kept. Running it again changes nothing.
+    """
+    from crmtool.console import out, print_json, warn_line
+    from crmtool.migrate.migration import redact
+    from crmtool.migrate.rollback import rollback_run, run_target_url
+    from crmtool.migrate.targets import open_target
+    from crmtool.rundir import RunDir
+
+    run_dir = runs_dir / run_id
+    url, model, base = run_target_url(run_dir, target)
+    recorded = RunDir(run_dir).load_manifest().get("target")
+    if recorded and recorded != redact(url):
+        warn_line(f"the run loaded into {recorded}; rolling back in {redact(url)} (only rows this run wrote are touched)")
+    if not yes:
+        typer.confirm(f"Roll back run {run_id} in {redact(url)}: delete the rows it inserted and restore the rows "
+                      "it updated?", abort=True)
+    with open_target(url, model, base=base) as store:
+        result = rollback_run(run_dir, store)
+    result["target"] = redact(url)
+    if as_json:
+        print_json(result)
+        return ExitCode.OK
+    _render(result, out)
+    return ExitCode.OK
+
+
+def _render(result: dict, out) -> None:
+    from rich.table import Table
+
+    from crmtool.migrate.rollback import COUNTS
+
+    if not result["objects"]:
+        out.print(f"Run {result['run_id']} wrote nothing to {result['target']}: nothing to roll back.")
+        return
+    table = Table(title=f"Rollback of run {result['run_id']} in {result['target']}")
+    table.add_column("object")
+    for column in COUNTS:
+        table.add_column(column, justify="right")
+    for name, counts in result["objects"].items():
+        table.add_row(name, *(f"{counts[c]:,}" for c in COUNTS))
+    out.print(table)
+    kept = sum(c["kept"] for c in result["objects"].values())
+    if kept:
+        out.print(f"[dim]{kept:,} row(s) were changed by a later run or writer since and were left as they are.[/]")

@@ -1,0 +1,35 @@
+"""`crmtool targets`: the CRM store plugins installed, their URL schemes and whether they can roll back."""
+
+from __future__ import annotations
+
+import typer
+
+from crmtool.exitcodes import ExitCode
+
+
+def register(app: typer.Typer) -> None:
+    app.command("targets")(targets)
+
+
+def targets(as_json: bool = typer.Option(False, "--json", help="Print the list as JSON.")) -> int:
+    """List the installed targets (entry point group crmtool.targets): scheme, description, rollback support."""
+    from crmtool.console import out, print_json, warn_line
+    from crmtool.migrate.targets import discover
+
+    installed, warnings = discover()
+    if as_json:
+        print_json({"targets": [t.to_dict() for t in installed], "warnings": warnings})
+        return ExitCode.OK
+    from rich.table import Table
+
+    table = Table(title="Installed targets")
+    for column in ("name", "schemes", "description", "rollback"):
+        table.add_column(column, overflow="fold")
+    for item in installed:
+        info = item.to_dict()
+        rollback = ("yes" if info["can_rollback"] else "no") + (f": {info['rollback_note']}" if info["rollback_note"] else "")
+        table.add_row(info["name"], ", ".join(f"{s}://" for s in info["schemes"]), info["description"], rollback)
+    out.print(table)
+    for warning in warnings:
+        warn_line(warning)
+    return ExitCode.OK
