@@ -87,14 +87,28 @@ class RunContext:
         """Reach the target before any work, so a store that is down costs seconds, not a whole run (exit 4)."""
         from crmtool.migrate.targets import open_target
 
+        if self.store_absent():
+            return
         with open_target(self.target_url, self.model, base=self.migration.base):
             pass
+
+    def store_absent(self) -> bool:
+        """A dry run into a local store file that does not exist yet: treated as an empty store, so that
+        the dry run does not create it."""
+        from crmtool.migrate.targets import open_target
+
+        path = getattr(open_target(self.target_url, self.model, base=self.migration.base), "path", None)
+        return bool(self.options.dry_run and isinstance(path, str) and path != ":memory:" and not Path(path).exists())
 
     def store_rows(self, object_name: str) -> "pd.DataFrame":
         """The target's current rows of an object (fetched once per run)."""
         if object_name not in self._store_cache:
             from crmtool.migrate.targets import open_target
 
+            if self.store_absent():
+                import pandas as pd
+
+                return pd.DataFrame({f: pd.Series(dtype="string") for f in self.model[object_name].fields})
             with open_target(self.target_url, self.model, base=self.migration.base) as target:
                 self._store_cache[object_name] = target.fetch(object_name)
         return self._store_cache[object_name]

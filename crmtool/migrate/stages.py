@@ -405,8 +405,11 @@ def load(ctx: "RunContext") -> dict:
 
     record = ctx.manifest["stages"]["load"]
     done = record.setdefault("objects", {})
+    if ctx.store_absent():
+        return _dry_run_into_nothing(ctx)
     with open_target(ctx.target_url, ctx.model, base=ctx.migration.base) as target:
-        target.ensure_schema(ctx.objects())
+        if not ctx.options.dry_run:
+            target.ensure_schema(ctx.objects())
         for object_name in ctx.objects():
             if object_name in done:
                 continue
@@ -416,6 +419,14 @@ def load(ctx: "RunContext") -> dict:
             ctx.save()
     ctx.manifest["load"] = dict(done)
     return dict(done)
+
+
+def _dry_run_into_nothing(ctx: "RunContext") -> dict:
+    """A dry run into a store that does not exist yet: every mapped row would be inserted."""
+    counts = {name: {"inserted": len(read_frame(ctx, "map", f"{name}.parquet")), "updated": 0, "unchanged": 0}
+              for name in ctx.objects()}
+    ctx.manifest["load"] = counts
+    return counts
 
 
 def reconcile(ctx: "RunContext") -> None:

@@ -109,9 +109,14 @@ def test_dry_run_reports_what_would_change_and_writes_nothing(cli, project):
     summary = run(cli, project, "--dry-run")
     assert summary["dry_run"]
     assert summary["load"]["accounts"]["inserted"] == summary["reconciliation"]["accounts"]["loaded"]
-    if (project / "crm.duckdb").exists():
-        tables = store(project, "select table_name from information_schema.tables where table_name = 'accounts'")
-        assert not tables or store(project, "select count(*) from accounts")[0][0] == 0
+    assert not (project / "crm.duckdb").exists()
+    run(cli, project)
+    before = store(project, "select * from accounts order by account_id")
+    erp = project / "samples" / "legacy_erp_export.csv"
+    erp.write_bytes(erp.read_bytes().decode("gb18030").replace("张江路665号", "张江路666号").encode("gb18030"))
+    dry = run(cli, project, "--dry-run")
+    assert dry["load"]["accounts"]["updated"] == 1 and dry["load"]["accounts"]["inserted"] == 0
+    assert store(project, "select * from accounts order by account_id") == before
 
 
 def test_resume_skips_finished_stages_and_refuses_changed_mappings(cli, project):

@@ -91,7 +91,6 @@ def open_target(url: str, model: "ObjectModel", base: str | Path | None = None) 
     if cls is None:
         raise ConfigError(f"{redact(url)}: no target for the scheme '{scheme or '(none)'}' "
                           f"(installed: {', '.join(sorted(schemes))}); see `crmtool targets`")
-    resolve = getattr(cls, "absolute_url", None)
-    if base is not None and callable(resolve):
-        url = resolve(url, Path(base))
+    if base is not None:
+        url = cls.absolute_url(url, Path(base))
     return cls(url, model)

@@ -22,6 +22,8 @@ from abc import ABC, abstractmethod
 from typing import TYPE_CHECKING, ClassVar
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     import pandas as pd
 
     from crmtool.migrate.model import ObjectModel
@@ -64,9 +66,17 @@ class Target(ABC):
         """Existing rows (fields + META_COLUMNS, canonical text) for these external ids, or all rows for None.
         An object whose table does not exist yet gives an empty frame with the right columns."""
 
+    @classmethod
+    def absolute_url(cls, url: str, base: "Path") -> str:
+        """The URL with a relative store path made absolute against `base` (the migration file's folder);
+        open_target(url, model, base=…) calls it. Targets without local paths keep the URL."""
+        return url
+
     @abstractmethod
     def upsert(self, object_name: str, rows: "pd.DataFrame", run_id: str) -> None:
-        """Insert or update `rows` (fields + _crm_hash) by external id, all or nothing (one transaction)."""
+        """Insert or update `rows` (fields + _crm_hash) by external id, all or nothing (one transaction).
+        Rows that carry `_crm_run_id` / `_crm_loaded_at` are written with those values (a rollback puts
+        snapshot rows back exactly); otherwise they get `run_id` and the current time."""
 
     @abstractmethod
     def delete(self, object_name: str, keys: list[str]) -> None:
