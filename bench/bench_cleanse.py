@@ -117,9 +117,7 @@ def make_table(rows: int, customers: int, seed: int = 7):
 def _clear_caches() -> None:
     from crmtool.cleanse import phone
 
-    phone._segment.cache_clear()
-    phone.number_type.cache_clear()
-    phone._landline_regions.clear()
+    phone.clear_caches()
 
 
 REPEATS = 3

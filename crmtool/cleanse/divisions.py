@@ -16,6 +16,7 @@ import re
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from importlib import resources
+from typing import NamedTuple
 
 MUNICIPALITIES = ("北京市", "天津市", "上海市", "重庆市")
 _PLACEHOLDER_NAMES = {"市辖区", "县", "省直辖县级行政单位", "省直辖县级行政区划", "自治区直辖县级行政单位",
@@ -107,41 +108,80 @@ def name_index() -> dict[str, list[Place]]:
     return index
 
 
-@cache
-def _lengths_by_head() -> dict[str, tuple[int, ...]]:
-    """First character → the lengths of the names starting with it, longest first."""
+LEVEL_RANK = {"province": 0, "prefecture": 1, "county": 2}
+_ALL_LEVELS = ("province", "prefecture", "county")
+
+
+@lru_cache(maxsize=32)
+def _prefix_index(levels: tuple[str, ...], short_levels: tuple[str, ...], any_short: bool
+                  ) -> tuple[dict[str, tuple[Place, ...]], dict[str, tuple[int, ...]]]:
+    """`name_index` filtered once for one way of matching: key → the places it may mean (highest
+    level first), and first two characters → the lengths of the keys starting with them, longest
+    first (every key has at least two; most pairs start one key, so a miss costs one lookup)."""
+    index: dict[str, tuple[Place, ...]] = {}
+    for key, places in name_index().items():
+        keep = [p for p in places if p.level in levels and (
+            p.name == key or any_short or (p.level in short_levels and _short_ok(p)))]
+        if keep:
+            index[key] = tuple(sorted(keep, key=lambda p: LEVEL_RANK[p.level]))
     heads: dict[str, set[int]] = {}
-    for key in name_index():
-        heads.setdefault(key[0], set()).add(len(key))
-    return {h: tuple(sorted(lengths, reverse=True)) for h, lengths in heads.items()}
+    for key in index:
+        heads.setdefault(key[:2], set()).add(len(key))
+    return index, {h: tuple(sorted(lengths, reverse=True)) for h, lengths in heads.items()}
 
 
-def match_prefix(text: str, levels: tuple[str, ...] = ("province", "prefecture", "county"),
-                 short_levels: tuple[str, ...] = ("province", "prefecture")) -> tuple[str, list[Place]] | None:
-    """The longest division name `text` starts with: (the matched text, the places it can mean).
+def match_prefix(text: str, levels: tuple[str, ...] = _ALL_LEVELS,
+                 short_levels: tuple[str, ...] = ("province", "prefecture"),
+                 any_short: bool = False) -> tuple[str, list[Place]] | None:
+    """The longest division name `text` starts with: (the matched text, the places it can mean,
+    highest level first).
 
-    Short forms (深圳, 广东) are accepted only for `short_levels`; county short forms are too
-    ambiguous with trade names (浦东发展银行) to strip.
+    Short forms (深圳, 广东) are accepted only for `short_levels`, and of prefectures only for those
+    that are cities (深圳 for 深圳市, not 阿里 for 阿里地区); county short forms are too ambiguous with
+    trade names (浦东发展银行) to strip. `any_short` lifts the last two limits, for places where the
+    position already says "a place name" (inside brackets, right before 分公司).
     """
     if not text:
         return None
-    index = name_index()
-    for n in _lengths_by_head().get(text[0], ()):
-        key = text[:n]
-        places = index.get(key) if n <= len(text) else None
-        if not places:
-            continue
-        keep = [p for p in places if p.level in levels and (p.name == key or _short_ok(p, short_levels))]
-        if keep:
-            return key, keep
+    index, heads = _prefix_index(levels, short_levels, any_short)
+    for n in heads.get(text[:2], ()):
+        if n <= len(text) and (places := index.get(text[:n])):
+            return text[:n], list(places)
     return None
 
 
-def _short_ok(place: Place, short_levels: tuple[str, ...]) -> bool:
-    """Short forms only of provinces and of prefectures that are cities (深圳 for 深圳市): 阿里 (阿里地区)
+def place_suffix_start(text: str, max_parts: int = 3) -> int | None:
+    """Where the longest run of division names that ends `text` starts (华信科技海口 → 4, 华信北京朝阳 →
+    2), short forms of every level accepted; None when `text` does not end in one.
+
+    Division names are chained backwards from the end (one set lookup per key length), and each
+    start found is then read forwards with `parse_region_prefix`, which decides what the run means.
+    """
+    index, _ = _prefix_index(_ALL_LEVELS, _SHORT_LEVELS, True)
+    lengths = _key_lengths(True)
+    starts: set[int] = set()
+    frontier = {len(text)}
+    for _ in range(max_parts):
+        found = {end - n for end in frontier for n in lengths if n <= end and text[end - n:end] in index}
+        if not found:
+            break
+        starts |= found
+        frontier = found
+    for start in sorted(starts):
+        piece = text[start:]
+        if parse_region_prefix(piece, min_rest=0, any_short=True).text == piece:
+            return start
+    return None
+
+
+@lru_cache(maxsize=2)
+def _key_lengths(any_short: bool) -> tuple[int, ...]:
+    return tuple(sorted({len(k) for k in _prefix_index(_ALL_LEVELS, _SHORT_LEVELS, any_short)[0]}))
+
+
+def _short_ok(place: Place) -> bool:
+    """Short forms of provinces, and of prefectures that are cities (深圳 for 深圳市): 阿里 (阿里地区)
     or 海西 (海西蒙古族藏族自治州) are written in full when they mean the place."""
-    if place.level not in short_levels:
-        return False
     return place.level == "province" or place.name.endswith("市")
 
 
@@ -149,9 +189,9 @@ def provinces() -> list[str]:
     return sorted({d.province for d in _table().values() if d.current})
 
 
-@dataclass(frozen=True, slots=True)
-class RegionPrefix:
-    """What the start of an address or a company name says about where it is."""
+class RegionPrefix(NamedTuple):
+    """What the start of an address or a company name says about where it is (a named tuple: one is
+    made per name, and a frozen dataclass takes a few times as long to build)."""
 
     text: str  # the prefix as written (广东深圳市南山区)
     rest: str  # what follows it
@@ -162,42 +202,75 @@ class RegionPrefix:
     conflict: str | None  # a name that exists, but not inside the region named before it
 
 
-_RANKS = {"province": 0, "prefecture": 1, "county": 2}
-
-
-def parse_region_prefix(text: str, min_rest: int = 2) -> RegionPrefix:
+def parse_region_prefix(text: str, min_rest: int = 2, any_short: bool = False) -> RegionPrefix:
     """Province, city and county names at the start of `text`, each at most once and in that order.
 
-    Short forms are accepted for provinces and cities (广东, 深圳); counties only in full (南山区).
-    A county alone (海淀区…) gives its city and province when the name is unique in China (朝阳区 is
-    not: Beijing and Changchun). A level missing in between is inferred from the lower one.
+    Short forms are accepted for provinces and cities (广东, 深圳); counties only in full (南山区),
+    unless `any_short` (see `match_prefix`). A name that several places share means the one of the
+    highest level (province > prefecture > county: 吉林 is 吉林省, 西安 is 西安市 and not 西安区, 朝阳 is
+    辽宁's 朝阳市), unless what was named before it says otherwise (北京朝阳区, 吉林省吉林市). A county
+    alone (海淀区…) gives its city and province when the name is unique in China (朝阳区 is not:
+    Beijing and Changchun). A level missing in between is inferred from the lower one.
     """
-    rest, parts, rank = text, [], -1
+    index, heads = _NAME_READINGS.get(any_short) or _name_reading(any_short)
+    rest, start, rank = text, 0, -1
     province = city = county = code = conflict = None
     for _ in range(3):
-        hit = match_prefix(rest, short_levels=("province", "prefecture"))
-        if not hit or len(rest) - len(hit[0]) < min_rest:
-            break
-        places = [p for p in hit[1] if _RANKS[p.level] > rank]
-        if not places:
-            break
-        if province:
-            inside = [p for p in places if p.province == province and (city is None or p.city in (None, city))]
-            if not inside:
-                conflict = hit[0]
+        key = None
+        for n in heads.get(rest[:2], ()):  # match_prefix, inlined: this runs once per name
+            if n <= len(rest) and (candidate := rest[:n]) in index:
+                key = candidate
                 break
-            places = inside
-        parts.append(hit[0])
-        rest = rest[len(hit[0]):]
-        rank = min(_RANKS[p.level] for p in places)
-        if len({p.province for p in places}) == 1:
-            province = places[0].province
-            cities = {p.city or (p.province if p.province in MUNICIPALITIES else None) for p in places}
-            if len(cities) == 1:
-                city = city or cities.pop()
-            if len(places) == 1:
-                code = places[0].code
-                county = places[0].county or county
+        if key is None or len(rest) - len(key) < min_rest:
+            break
+        step = _step(key, any_short, rank, province, city)
+        if step is None:
+            break
+        if step is _CONFLICT:
+            conflict = key
+            break
+        rank, province, city, county, found_code = step
+        code = found_code or code
+        start += len(key)
+        rest = text[start:]
         if rank == 2:
             break
-    return RegionPrefix("".join(parts), rest, province, city, county, code, conflict)
+    return RegionPrefix(text[:start], rest, province, city, county, code, conflict)
+
+
+_SHORT_LEVELS = ("province", "prefecture")
+_CONFLICT = ("conflict",)
+_NAME_READINGS: dict[bool, tuple[dict[str, tuple[Place, ...]], dict[str, tuple[int, ...]]]] = {}
+
+
+def _name_reading(any_short: bool):
+    """The index `parse_region_prefix` reads with (kept in a plain dict: it is asked once per name)."""
+    _NAME_READINGS[any_short] = _prefix_index(_ALL_LEVELS, _SHORT_LEVELS, any_short)
+    return _NAME_READINGS[any_short]
+
+
+@lru_cache(maxsize=65536)
+def _step(key: str, any_short: bool, rank: int, province: str | None, city: str | None):
+    """One division name in a prefix, read after what came before it (the level reached, the
+    province and city known): None when it cannot follow (not a lower level), _CONFLICT when it is
+    not inside the province or city named before, else (rank, province, city, county, code) after it.
+    Cached: the same few thousand names and contexts recur in every name and address."""
+    index, _ = _prefix_index(_ALL_LEVELS, _SHORT_LEVELS, any_short)
+    places = [p for p in index[key] if LEVEL_RANK[p.level] > rank]
+    if not places:
+        return None
+    if province:
+        places = [p for p in places if p.province == province and (city is None or p.city in (None, city))]
+        if not places:
+            return _CONFLICT
+    rank = LEVEL_RANK[places[0].level]  # places come highest level first
+    places = [p for p in places if LEVEL_RANK[p.level] == rank]
+    county = code = None
+    if len({p.province for p in places}) == 1:
+        province = places[0].province
+        cities = {p.city or (p.province if p.province in MUNICIPALITIES else None) for p in places}
+        if len(cities) == 1:
+            city = city or cities.pop()
+        if len(places) == 1:
+            code, county = places[0].code, places[0].county
+    return rank, province, city, county, code
