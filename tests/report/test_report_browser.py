@@ -8,7 +8,7 @@ import re
 from pathlib import Path
 
 import pytest
-from report_checks import CHROMIUM, chromium, console_problems, external_references, hex_rgb, png_colours
+from browser_checks import CHROMIUM, chromium, console_problems, external_references, hex_rgb, png_colours
 from report_fixtures import build_dry_run, build_full_run, build_gate_stopped_run, history_frame, scan_dict
 
 from crmtool.report import charts, write_run_report, write_scan_html

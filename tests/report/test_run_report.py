@@ -8,7 +8,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import pandas as pd
-from report_checks import external_references
+from browser_checks import external_references
 from report_fixtures import EVIL, EVIL_COMPANY, RUN_ID, build_full_run, manifest, row_id
 
 from crmtool.report import write_run_report

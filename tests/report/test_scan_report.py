@@ -8,7 +8,7 @@ from xml.etree import ElementTree as ET
 
 import pandas as pd
 import pytest
-from report_checks import external_references
+from browser_checks import external_references
 from report_fixtures import EVIL, SCAN_COUNT, history_frame
 
 from crmtool.report import write_scan_html

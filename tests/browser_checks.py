@@ -1,4 +1,5 @@
-"""Checks the report tests share: external references in a page, headless chromium, PNG pixels."""
+"""Checks the HTML report tests share (profile, run and scan pages): external references in a page,
+headless Debian chromium, PNG pixels."""
 
 from __future__ import annotations
 
@@ -49,8 +50,8 @@ def console_problems(stderr: str) -> list[str]:
 def png_colours(data: bytes) -> tuple[int, int, dict[tuple[int, int, int], int]]:
     """Size and pixel count per RGB colour of a PNG as chromium writes it (8-bit RGB/RGBA, not interlaced).
 
-    The same small decoder as tests/test_profile_html_browser.py: Sub and Up rows with numpy, Average
-    and Paeth rows byte by byte (Pillow is not a dependency).
+    A small decoder: Sub and Up rows with numpy, Average and Paeth rows byte by byte (Pillow is not a
+    dependency).
     """
     import numpy as np
 
