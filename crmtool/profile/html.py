@@ -57,17 +57,10 @@ def chart_label(name: str) -> str:
 
 def render_html(report: ProfileReport, *, title: str | None = None, generated_at: datetime | None = None) -> str:
     """The page as a string. `generated_at` is injectable so tests get a stable page."""
-    from jinja2 import Environment, FileSystemLoader, StrictUndefined
-
     from crmtool import __version__
+    from crmtool.templates import template_environment
 
-    env = Environment(
-        loader=FileSystemLoader(str(TEMPLATE_DIR)),
-        autoescape=True,
-        undefined=StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
+    env = template_environment(TEMPLATE_DIR)
     env.globals.update(fill_bar=fill_bar, valid_bar=valid_bar, chart_label=chart_label)
     generated = (generated_at or datetime.now(timezone.utc)).strftime("%Y-%m-%d %H:%M %Z").strip()
     return env.get_template(TEMPLATE_NAME).render(

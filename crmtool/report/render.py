@@ -94,15 +94,9 @@ def size(value) -> str:
 
 @lru_cache(maxsize=1)
 def environment():
-    from jinja2 import Environment, FileSystemLoader, StrictUndefined
+    from crmtool.templates import template_environment
 
-    env = Environment(
-        loader=FileSystemLoader(str(TEMPLATE_DIR)),
-        autoescape=True,
-        undefined=StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
+    env = template_environment(TEMPLATE_DIR)
     env.filters.update(num=count, pct=pct, kpi=kpi_value, ts=timestamp, size=size)
     env.globals.update(kpi_delta=kpi_delta, charts=charts, missing=missing)
     return env
