@@ -26,3 +26,19 @@ def cli(capsys):
         return CliResult(int(code), captured.out, captured.err)
 
     return run
+
+
+@pytest.fixture
+def pg_url():
+    """A PostgreSQL URL with a schema of its own (xdist workers never share one), dropped afterwards."""
+    import uuid
+
+    import psycopg
+
+    from pg import PG_BASE, require_postgres
+
+    require_postgres()
+    schema = f"crm_test_{uuid.uuid4().hex[:12]}"
+    yield f"{PG_BASE}?schema={schema}"
+    with psycopg.connect(PG_BASE, autocommit=True) as con:
+        con.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')

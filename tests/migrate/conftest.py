@@ -3,9 +3,7 @@ HTTP server, import files) addressed by URL, and small account/contact frames in
 
 from __future__ import annotations
 
-import os
 import sys
-import uuid
 from pathlib import Path
 
 import pandas as pd
@@ -15,7 +13,6 @@ sys.path.insert(0, str(Path(__file__).parent))
 
 from crm_http_server import CrmServer  # noqa: E402
 
-PG_BASE = "postgresql://postgres@127.0.0.1:5432/test"
 
 
 @pytest.fixture(scope="session")
@@ -23,35 +20,6 @@ def model():
     from crmtool.migrate.model import load_object_model
 
     return load_object_model()
-
-
-def _postgres_reachable() -> str | None:
-    """None when the server answers, else why not."""
-    import psycopg
-
-    try:
-        with psycopg.connect(PG_BASE + "?connect_timeout=3") as con:
-            con.execute("SELECT 1")
-    except psycopg.Error as exc:
-        return " ".join(str(exc).split())
-    return None
-
-
-@pytest.fixture
-def pg_url():
-    """A PostgreSQL target URL with a schema of its own (xdist workers never share one), dropped after."""
-    import psycopg
-
-    problem = _postgres_reachable()
-    if problem:
-        message = f"PostgreSQL on 127.0.0.1:5432 (database test) is not reachable: {problem}"
-        if os.environ.get("CRMTOOL_REQUIRE_POSTGRES") == "1":
-            pytest.fail(message + " (CRMTOOL_REQUIRE_POSTGRES=1)")
-        pytest.skip(message)
-    schema = f"crm_test_{uuid.uuid4().hex[:12]}"
-    yield f"{PG_BASE}?schema={schema}"
-    with psycopg.connect(PG_BASE, autocommit=True) as con:
-        con.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
 
 
 @pytest.fixture

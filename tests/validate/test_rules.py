@@ -220,12 +220,10 @@ def test_valid_sql_truth_table_duckdb():
 def _postgres():
     import psycopg
 
-    try:
-        return psycopg.connect(PG + "?connect_timeout=3", autocommit=True)
-    except psycopg.Error as exc:
-        if os.environ.get("CRMTOOL_REQUIRE_POSTGRES") == "1":
-            pytest.fail(f"PostgreSQL at 127.0.0.1:5432 is not reachable: {exc}")
-        pytest.skip(f"PostgreSQL at 127.0.0.1:5432 is not reachable: {' '.join(str(exc).split())}")
+    from pg import require_postgres
+
+    require_postgres()
+    return psycopg.connect(PG + "?connect_timeout=3", autocommit=True)
 
 
 @pytest.mark.postgres
