@@ -7,7 +7,6 @@ answers (valid_sql is what scan pushes down into both kinds of store).
 from __future__ import annotations
 
 import datetime as dt
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -22,7 +21,7 @@ from crmtool.validate.rules import (
 from crmtool.validate.sql import blank_sql, check_sql, full_match_sql, valid_sql
 
 ROOT = Path(__file__).resolve().parents[2]
-PG = "postgresql://postgres@127.0.0.1:5432/test"
+from pg import PG_BASE as PG  # noqa: E402
 VALID_CODE = "91350100M000100Y43"
 
 
