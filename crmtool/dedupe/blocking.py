@@ -1,19 +1,33 @@
 """Candidate pairs: blocking rules as SQL, run through the engine, with a count per rule.
 
-Each rule is an expression giving zero or more block keys per record; two records sharing a key
-are a candidate pair. Rules (in the order their pairs are credited, Splink-style):
+Each rule gives zero or more block keys per record; two records sharing a key are a candidate pair.
+Rules (in the order their pairs are credited, Splink-style):
 
 - code: the normalised credit code (valid or not);
 - org_code: the organisation-code part (positions 9-17), which survives a typo in the region part;
 - phone: a subscriber number (mobile digits, landline local number);
 - trade: the trade-name key (北京华信科技有限公司, 华信（北京）科技 and 華信科技 all give 华信科技);
-- trade_del1: the trade key with one character deleted (a deletion neighbourhood): every pair of
-  trade keys within one edit shares such a key, so one-character typos meet without an n-gram scan.
-  The key includes the city (or the province when the name has no city), so that the neighbourhood
-  stays near-linear in the data size: a typo alone is never enough to merge, and across cities it
-  would meet the region rule anyway. (With the province only, a million generated records gave 18
-  million one-edit-neighbourhood pairs, almost all "?信源科技" look-alikes; the byte-distance
-  prefilter in PAIR_FILTERS drops those inside the join.)
+- trade_del1: trade keys (≥ 4 characters) exactly one edit apart in one place (the city, else the
+  province), where at least one of the two records has no valid credit code. Found through the deletion
+  neighbourhood of the *distinct* (trade key, place) values:
+  - a substitution: both values share "position + the value with that character deleted"
+    (华信科技 and 华兴科技 share 2:华科技);
+  - an insertion/deletion: the shorter value is the longer one with one character deleted
+    (华信科技 and 华信信科技); two longer values never meet each other this way.
+  The value pairs are then expanded to the records holding them.
+
+Why trade_del1 is shaped like this (it is the one rule whose blocks grow with the data): keyed by
+the deletion alone, every two names sharing any one-deletion key met, most of them two edits apart
+and useless to the scoring (11.9 million pairs at a million generated records); as a self-join of
+records, the copies of a popular name met once per character; and between two records that both
+carry a valid credit code a one-character name difference decides nothing: equal codes meet in
+the code rule, and different valid codes are a hard non-match. (An invalid code is usually a typo
+of the right one, code_close +7, so such a record still takes part.) At a million records the rule
+went from 4.7 million pairs to 1.5 million, and its SQL from minutes (spilling) to seconds.
+
+Block keys are joined as 64-bit hashes (DuckDB's `hash`), not as text: half the memory of the joins
+at a million records. A collision can only add a candidate pair, which the scoring then judges on
+the real values.
 
 A block key shared by more than `max_block` records is skipped and reported (a placeholder value such
 as 有限公司 would otherwise make a quadratic block).
@@ -24,70 +38,150 @@ least one side is new, so the store is never compared with itself.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Iterator
+from dataclasses import dataclass, field
 
-BLOCK_RULES: dict[str, str] = {
-    "code": "SELECT rid, store, code AS bk FROM keys WHERE code IS NOT NULL",
-    "org_code": "SELECT rid, store, org_code AS bk FROM keys WHERE org_code IS NOT NULL",
-    "phone": "SELECT rid, store, unnest(phones) AS bk FROM keys",
-    "trade": "SELECT rid, store, trade AS bk FROM keys WHERE length(trade) >= 2",
-    "trade_del1": (
-        "SELECT DISTINCT rid, store, trade, substr(trade, 1, i - 1) || substr(trade, i + 1) || '|' || coalesce(region, province, '') AS bk "
-        "FROM (SELECT rid, store, trade, region, province, unnest(range(1, length(trade) + 1)) AS i FROM keys "
-        "WHERE length(trade) >= 4)"
-    ),
-}
+# a and b of a record pair: a new row first, else the smaller row number
+_ORIENT = ("CASE WHEN l.store OR (NOT r.store AND r.rid < l.rid) THEN r.rid ELSE l.rid END AS a, "
+           "CASE WHEN l.store OR (NOT r.store AND r.rid < l.rid) THEN l.rid ELSE r.rid END AS b")
 
-# Extra conditions on a rule's pairs, applied inside the join so that the pairs they drop are never
-# materialised. DuckDB's levenshtein counts UTF-8 bytes, so it is only used as a safe superset here:
-# two trade keys one BMP character apart are at most 3 bytes apart; rapidfuzz does the real scoring.
-PAIR_FILTERS: dict[str, str] = {
-    "trade_del1": "levenshtein(l.trade, r.trade) <= 3",
-}
 
+@dataclass(frozen=True)
+class BlockRule:
+    """One rule as SQL over the table `keys`: `pairs` gives distinct oriented (a, b), `skipped` the
+    number of oversized blocks (column n). Both take {max_block}."""
+
+    name: str
+    pairs: str
+    skipped: str
+    setup: tuple[str, ...] = ()  # statements run first (temporary tables both queries read)
+    cleanup: tuple[str, ...] = ()
+
+    def pairs_sql(self, max_block: int) -> str:
+        return self.pairs.format(max_block=int(max_block))
+
+    def skipped_sql(self, max_block: int) -> str:
+        return self.skipped.format(max_block=int(max_block))
+
+
+def key_rule(name: str, body: str) -> BlockRule:
+    """Records sharing a block key: `body` gives rid, store, bk (compared as a 64-bit hash)."""
+    pairs = f"""
+    WITH k AS (SELECT rid, store, hash(bk) AS bk FROM ({body})),
+    ok AS (SELECT bk FROM k GROUP BY bk HAVING count(*) <= {{max_block}} AND bool_or(NOT store))
+    SELECT DISTINCT l.rid AS a, r.rid AS b
+    FROM k l JOIN k r ON l.bk = r.bk
+    WHERE l.bk IN (SELECT bk FROM ok) AND NOT l.store AND (r.store OR l.rid < r.rid)
+    """
+    skipped = f"SELECT count(*) AS n FROM (SELECT bk FROM ({body}) GROUP BY bk HAVING count(*) > {{max_block}})"
+    return BlockRule(name, pairs, skipped)
+
+
+_OPEN = "code IS NULL OR NOT code_valid"  # no valid credit code
+_VALUE = "hash(trade, coalesce(region, province, ''))"  # a (trade key, place) value
+
+# Statements run before the neighbour rule's pairs and skipped count, which both read their tables.
+_NEIGHBOUR_SETUP = [
+    f"""CREATE OR REPLACE TEMP TABLE nb_rec AS
+        SELECT rid, store, {_OPEN} AS open, {_VALUE} AS vh FROM keys WHERE length(trade) >= 4""",
+    f"""CREATE OR REPLACE TEMP TABLE nb_v AS
+        SELECT {_VALUE} AS vh, any_value(trade) AS trade, any_value(coalesce(region, province, '')) AS place,
+               count(*) AS n, bool_or({_OPEN}) AS has_open, bool_or(NOT store) AS has_new
+        FROM keys WHERE length(trade) >= 4 GROUP BY vh""",
+    # per value and character: the substitution key (position, remainder, place) and, for values of
+    # 5+ characters, the insertion key (remainder, place), which is the key of the value one shorter
+    """CREATE OR REPLACE TEMP TABLE nb_d AS
+        SELECT vh, n, has_open, has_new, length(trade) AS len,
+               hash(i, substr(trade, 1, i - 1) || substr(trade, i + 1), place) AS k,
+               hash(substr(trade, 1, i - 1) || substr(trade, i + 1), place) AS k2
+        FROM (SELECT *, unnest(range(1, length(trade) + 1)) AS i FROM nb_v)""",
+    """CREATE OR REPLACE TEMP TABLE nb_sub_size AS
+        SELECT k, sum(n) AS size, bool_or(has_new) AS has_new
+        FROM nb_d SEMI JOIN (SELECT k FROM nb_d WHERE has_open) o USING (k) GROUP BY k""",
+    """CREATE OR REPLACE TEMP TABLE nb_ins AS
+        SELECT DISTINCT s.vh AS v1, d.vh AS v2, s.n AS n1, d.n AS n2,
+               s.has_open OR d.has_open AS has_open, s.has_new OR d.has_new AS has_new
+        FROM nb_v s JOIN nb_d d ON d.k2 = s.vh WHERE d.len >= 5""",
+    """CREATE OR REPLACE TEMP TABLE nb_ins_size AS
+        SELECT v1, max(n1) + sum(n2) AS size, bool_or(has_new) AS has_new FROM nb_ins GROUP BY v1""",
+]
+_NEIGHBOUR_CLEANUP = [f"DROP TABLE nb_{t}" for t in ("rec", "v", "d", "sub_size", "ins", "ins_size")]
+
+_NEIGHBOURS = f"""
+    WITH sub AS (SELECT o.vh AS v1, x.vh AS v2
+                 FROM nb_d o JOIN nb_d x ON o.k = x.k
+                 SEMI JOIN (SELECT k FROM nb_sub_size WHERE size <= {{max_block}} AND has_new) s ON s.k = o.k
+                 WHERE o.has_open AND o.vh <> x.vh),
+    vp AS (SELECT DISTINCT least(v1, v2) AS v1, greatest(v1, v2) AS v2 FROM (
+             SELECT v1, v2 FROM sub
+             UNION ALL SELECT v1, v2 FROM nb_ins
+                 SEMI JOIN (SELECT v1 FROM nb_ins_size WHERE size <= {{max_block}} AND has_new) z USING (v1)
+                 WHERE has_open)),
+    -- materialised, so that the optimiser joins each side on its value, never the records directly
+    half AS MATERIALIZED (SELECT nb_rec.*, vp.v2 FROM vp JOIN nb_rec ON nb_rec.vh = vp.v1)
+    SELECT {_ORIENT}
+    FROM half l JOIN nb_rec r ON r.vh = l.v2
+    WHERE NOT (l.store AND r.store) AND (l.open OR r.open)
+    """
+
+_NEIGHBOURS_SKIPPED = """
+    SELECT (SELECT count(*) FROM nb_sub_size WHERE size > {max_block})
+         + (SELECT count(*) FROM nb_ins_size WHERE size > {max_block}) AS n
+    """
+
+BLOCK_RULES: list[BlockRule] = [
+    key_rule("code", "SELECT rid, store, code AS bk FROM keys WHERE code IS NOT NULL"),
+    key_rule("org_code", "SELECT rid, store, org_code AS bk FROM keys WHERE org_code IS NOT NULL"),
+    key_rule("phone", "SELECT rid, store, unnest(phones) AS bk FROM keys"),
+    key_rule("trade", "SELECT rid, store, trade AS bk FROM keys WHERE length(trade) >= 2"),
+    BlockRule("trade_del1", _NEIGHBOURS, _NEIGHBOURS_SKIPPED, tuple(_NEIGHBOUR_SETUP), tuple(_NEIGHBOUR_CLEANUP)),
+]
 
 @dataclass
 class BlockingResult:
-    pairs: object  # pyarrow Table: a, b (row numbers, a < b unless b is a store row), rules (list of rule names)
+    """Per-rule counts; the candidate pairs stay in the engine (table `candidate_pairs`) to be streamed."""
+
     counts: list[dict]  # per rule: rule, pairs (all it produced), new_pairs (not found by an earlier rule), skipped_keys
+    engine: object = field(repr=False)
+    total: int = 0
+
+    def batches(self, rows: int = 500_000) -> Iterator:
+        """Arrow record batches of a, b (row numbers; a < b unless b is a store row), phone (the phone
+        rule found the pair), ordered by (a, b)."""
+        return self.engine.batches("SELECT a, b, phone FROM candidate_pairs ORDER BY a, b", rows)
+
+    def table(self):
+        """All candidate pairs as one Arrow table (for small inputs and tests)."""
+        return self.engine.sql("SELECT a, b, phone FROM candidate_pairs ORDER BY a, b")
 
 
-def rule_sql(rule: str, body: str, max_block: int) -> str:
-    """Pairs of one rule: self-join of its block keys, big blocks skipped, store × store excluded."""
-    extra = f" AND {PAIR_FILTERS[rule]}" if rule in PAIR_FILTERS else ""
-    return f"""
-    WITH b AS ({body}),
-    ok AS (SELECT bk FROM b GROUP BY bk HAVING count(*) <= {int(max_block)} AND bool_or(NOT store))
-    SELECT DISTINCT l.rid AS a, r.rid AS b, '{rule}' AS rule
-    FROM b l JOIN b r ON l.bk = r.bk
-    WHERE l.bk IN (SELECT bk FROM ok) AND NOT l.store AND (r.store OR l.rid < r.rid){extra}
-    """
-
-
-def skipped_sql(body: str, max_block: int) -> str:
-    return f"SELECT count(*) AS n FROM (SELECT bk FROM ({body}) GROUP BY bk HAVING count(*) > {int(max_block)})"
-
-
-def block(engine, keys, *, rules: dict[str, str] | None = None, max_block: int = 1000) -> BlockingResult:
-    """Candidate pairs over `keys` (record_keys output with `rid` and `store` columns)."""
-    rules = rules or BLOCK_RULES
+def block(engine, keys, *, rules: list[BlockRule] | None = None, max_block: int = 1000) -> BlockingResult:
+    """Candidate pairs over `keys` (an Arrow table or DataFrame: rid, store, code, code_valid, org_code, phones,
+    trade, region, province), left in the engine as `candidate_pairs (a, b, phone)`."""
+    rules = BLOCK_RULES if rules is None else rules
+    names = list(dict.fromkeys(r.name for r in rules))
+    phone_ord = names.index("phone") if "phone" in names else -1
     engine.register("keys", keys)
-    engine.execute("CREATE OR REPLACE TEMP TABLE rule_pairs (a BIGINT, b BIGINT, rule VARCHAR, ord INTEGER)")
-    for order, (name, body) in enumerate(rules.items()):
-        engine.execute(f"INSERT INTO rule_pairs SELECT a, b, rule, {order} FROM ({rule_sql(name, body, max_block)})")
-    counts = engine.sql("""
-        WITH first AS (SELECT a, b, min(ord) AS ord FROM rule_pairs GROUP BY a, b)
-        SELECT p.rule, p.ord, count(*) AS pairs, count(*) FILTER (WHERE f.ord = p.ord) AS new_pairs
-        FROM rule_pairs p JOIN first f USING (a, b) GROUP BY p.rule, p.ord ORDER BY p.ord
-    """).to_pylist()
-    found = {c["rule"]: c for c in counts}
-    report = []
-    for name, body in rules.items():
-        skipped = engine.sql(skipped_sql(body, max_block)).column("n")[0].as_py()
-        c = found.get(name, {"pairs": 0, "new_pairs": 0})
-        report.append({"rule": name, "pairs": int(c["pairs"]), "new_pairs": int(c["new_pairs"]),
-                       "skipped_keys": int(skipped)})
-    pairs = engine.sql("SELECT a, b, list(rule ORDER BY ord) AS rules FROM rule_pairs GROUP BY a, b ORDER BY a, b")
+    engine.execute("CREATE OR REPLACE TEMP TABLE rule_pairs (a INTEGER, b INTEGER, ord TINYINT)")
+    skipped = dict.fromkeys(names, 0)
+    for rule in rules:
+        for statement in rule.setup:
+            engine.execute(statement)
+        engine.execute(f"INSERT INTO rule_pairs SELECT a, b, {names.index(rule.name)} FROM ({rule.pairs_sql(max_block)})")
+        skipped[rule.name] += engine.sql(rule.skipped_sql(max_block)).column("n")[0].as_py()
+        for statement in rule.cleanup:
+            engine.execute(statement)
+    engine.unregister("keys")
+    engine.execute(f"""CREATE OR REPLACE TEMP TABLE candidate_pairs AS
+        SELECT a, b, min(ord) AS first, bool_or(ord = {phone_ord}) AS phone FROM rule_pairs GROUP BY a, b""")
+    produced = _counts(engine, "SELECT ord AS k, count(*) AS n FROM rule_pairs GROUP BY ord")
+    new = _counts(engine, "SELECT first AS k, count(*) AS n FROM candidate_pairs GROUP BY first")
     engine.execute("DROP TABLE rule_pairs")
-    engine.con.unregister("keys")
-    return BlockingResult(pairs, report)
+    counts = [{"rule": name, "pairs": produced.get(i, 0), "new_pairs": new.get(i, 0), "skipped_keys": int(skipped[name])}
+              for i, name in enumerate(names)]
+    return BlockingResult(counts, engine, sum(new.values()))
+
+
+def _counts(engine, query: str) -> dict[int, int]:
+    result = engine.sql(query).to_pydict()
+    return {int(k): int(n) for k, n in zip(result["k"], result["n"], strict=True)}

@@ -13,24 +13,19 @@ readable ("this row and everything merged into it").
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 
 
-def cluster(n: int, a: np.ndarray, b: np.ndarray, weight: np.ndarray, keys: pd.DataFrame,
-            strong: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(component root per record, whether each pair was actually merged). `strong`: code/phone agree.
+def cluster(n: int, a: np.ndarray, b: np.ndarray, weight: np.ndarray, *, code: np.ndarray, branch: np.ndarray,
+            city: np.ndarray, strong: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(component root per record, whether each pair was actually merged).
 
-    A component holds at most one valid code and one branch tag (merges that would add a second are
-    refused), so those are kept as one value per root; cities can grow past one only through strong
-    links, so they are a value, or a set once that happens.
+    `code` (a valid credit code), `branch` (branch tag) and `city` are integer codes per record, -1 for
+    none; `strong`: the pair's code or phone agrees. A component holds at most one valid code and one
+    branch tag (merges that would add a second are refused), so those are kept as one value per root;
+    cities can grow past one only through strong links, so they are a value, or a set once that happens.
     """
-    parent = np.arange(n).tolist()
-    code = keys["code"].where(keys["code_valid"]).astype(object)
-    codes = code.where(code.notna(), None).tolist()
-    branch = keys["branch"].astype(object)
-    branches = branch.where(branch.notna(), "").tolist()
-    city = keys["region"].astype(object)
-    cities = city.where(city.notna(), None).tolist()
+    parent = list(range(n))
+    codes, branches, cities = code.tolist(), branch.tolist(), city.tolist()
     order = np.lexsort((b, a, -weight))
     merged = np.zeros(len(a), dtype=bool)
     a_list, b_list, strong_list = a.tolist(), b.tolist(), strong.tolist()
@@ -44,7 +39,7 @@ def cluster(n: int, a: np.ndarray, b: np.ndarray, weight: np.ndarray, keys: pd.D
         return root
 
     def as_set(value) -> set:
-        return value if isinstance(value, set) else ({value} if value is not None else set())
+        return value if isinstance(value, set) else ({value} if value >= 0 else set())
 
     for i in order.tolist():
         ra, rb = find(a_list[i]), find(b_list[i])
@@ -52,21 +47,26 @@ def cluster(n: int, a: np.ndarray, b: np.ndarray, weight: np.ndarray, keys: pd.D
             merged[i] = True
             continue
         ca, cb = codes[ra], codes[rb]
-        if (ca is not None and cb is not None and ca != cb) or branches[ra] != branches[rb]:
+        if (ca >= 0 and cb >= 0 and ca != cb) or branches[ra] != branches[rb]:
             continue
         ta, tb = cities[ra], cities[rb]
-        joined = ta if tb is None or tb == ta else tb if ta is None else as_set(ta) | as_set(tb)
+        joined = ta if tb == -1 or tb == ta else tb if ta == -1 else as_set(ta) | as_set(tb)
         if isinstance(joined, set) and len(joined) > 1 and not strong_list[i]:
             continue
         parent[rb] = ra
-        codes[ra] = ca if ca is not None else cb
+        codes[ra] = ca if ca >= 0 else cb
         cities[ra] = joined
         merged[i] = True
     roots = np.array([find(i) for i in range(n)], dtype=np.int64)
     return roots, merged
 
 
-def cluster_ids(roots: np.ndarray, row_keys: pd.Series) -> np.ndarray:
-    """The smallest row key of each record's component."""
-    frame = pd.DataFrame({"root": roots, "key": row_keys.astype(str).to_numpy()})
-    return frame.groupby("root")["key"].transform("min").to_numpy()
+def cluster_ids(roots: np.ndarray, key_rank: np.ndarray) -> np.ndarray:
+    """Per record, the position of its component's smallest row key (`key_rank`: rank of each row's key)."""
+    order = np.argsort(key_rank, kind="stable")  # positions by key
+    first = np.full(len(roots), -1, dtype=np.int64)
+    # walk positions in key order; the first one seen for a root is its smallest key
+    r = roots[order]
+    _, first_idx = np.unique(r, return_index=True)
+    first[r[first_idx]] = order[first_idx]
+    return first[roots]

@@ -8,6 +8,9 @@ Order of precedence (the last that applies wins):
 4. a reviewer's stored 是/否 for the pair;
 5. two different valid credit codes → non-match, whatever the names say;
 6. a branch and its head office (or two different branches) → non-match.
+
+Everything but step 4 depends on the pair's levels only, so it is worked out once per comparison
+pattern (scoring.PatternTable) and looked up per pair; step 4 is applied per pair on top.
 """
 
 from __future__ import annotations
@@ -18,7 +21,11 @@ import numpy as np
 import pandas as pd
 
 MATCH, REVIEW, NON_MATCH = "match", "review", "non-match"
-_CODE_AGREES = ("code_equal_valid", "code_equal", "org_code_equal", "code_close")
+DECISIONS = (MATCH, REVIEW, NON_MATCH)  # decision codes 0, 1, 2
+RULES = ("", "rule:different_region", "rule:same_valid_code", "rule:reviewed_yes", "rule:reviewed_no",
+         "rule:different_valid_codes", "rule:branch_vs_head")  # rule codes 0..6
+CODE_AGREES = ("code_equal_valid", "code_equal", "org_code_equal", "code_close")
+_REVIEW_ANSWERS = {"是": (0, RULES.index("rule:reviewed_yes")), "否": (2, RULES.index("rule:reviewed_no"))}
 
 
 @dataclass(frozen=True)
@@ -28,25 +35,46 @@ class Thresholds:
     floor: float = 0.0  # pairs below this weight are not written to PAIRS
 
 
-def decide(levels: pd.DataFrame, weight: np.ndarray, reasons: np.ndarray, thresholds: Thresholds = Thresholds(),
-           reviewed: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
-    """(decision per pair, reasons with the rule that decided appended). `reviewed`: "是"/"否"/None per pair."""
-    decision = np.where(weight >= thresholds.match_at, MATCH, np.where(weight >= thresholds.review_at, REVIEW, NON_MATCH))
-    rule = np.full(len(weight), "", dtype=object)
+@dataclass
+class DecisionTable:
+    """Per pattern: the decision and deciding rule before reviews, and whether a rule overrides reviews."""
+
+    decision: np.ndarray  # int8 codes into DECISIONS
+    rule: np.ndarray  # int8 codes into RULES
+    final: np.ndarray  # bool: step 5 or 6 applies (a reviewer cannot overrule it)
+    strong: np.ndarray  # bool: the code or a phone agrees (allows a merge across cities)
+
+
+def decision_table(levels: pd.DataFrame, weight: np.ndarray, thresholds: Thresholds = Thresholds()) -> DecisionTable:
+    """Decisions for rows of level names (one row per pattern, or per pair) and their weights."""
+    decision = np.where(weight >= thresholds.match_at, 0, np.where(weight >= thresholds.review_at, 1, 2)).astype(np.int8)
+    rule = np.zeros(len(weight), dtype=np.int8)
     code, phone = levels["code"].to_numpy(), levels["phone"].to_numpy()
-    hard = [
-        ((levels["region"].to_numpy() == "region_conflict") & ~np.isin(code, _CODE_AGREES) & (phone != "phone_match"),
-         NON_MATCH, "rule:different_region"),
-        (code == "code_equal_valid", MATCH, "rule:same_valid_code"),
+    strong = np.isin(code, CODE_AGREES) | (phone == "phone_match")
+    before = [
+        ((levels["region"].to_numpy() == "region_conflict") & ~strong, 2, "rule:different_region"),
+        (code == "code_equal_valid", 0, "rule:same_valid_code"),
     ]
-    if reviewed is not None:
-        hard += [(reviewed == "是", MATCH, "rule:reviewed_yes"), (reviewed == "否", NON_MATCH, "rule:reviewed_no")]
-    hard += [
-        (code == "code_conflict", NON_MATCH, "rule:different_valid_codes"),
-        (levels["branch"].to_numpy() == "branch_conflict", NON_MATCH, "rule:branch_vs_head"),
+    after = [
+        (code == "code_conflict", 2, "rule:different_valid_codes"),
+        (levels["branch"].to_numpy() == "branch_conflict", 2, "rule:branch_vs_head"),
     ]
-    for mask, value, name in hard:
-        decision = np.where(mask, value, decision)
-        rule = np.where(mask, name, rule)
-    reasons = np.where(rule == "", reasons, pd.Series(reasons, dtype=object).str.cat(pd.Series(rule), sep="; ").to_numpy())
-    return decision.astype(object), reasons
+    final = np.zeros(len(weight), dtype=bool)
+    for mask, value, name in before + after:
+        decision = np.where(mask, np.int8(value), decision)
+        rule = np.where(mask, np.int8(RULES.index(name)), rule)
+    for mask, _, _ in after:
+        final |= mask
+    return DecisionTable(decision.astype(np.int8), rule.astype(np.int8), final, strong)
+
+
+def decide(table: DecisionTable, pattern: np.ndarray, reviewed: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """(decision code, rule code) per pair. `reviewed`: "是"/"否"/None per pair, or None for no reviews."""
+    decision, rule = table.decision[pattern], table.rule[pattern]
+    if reviewed is None:
+        return decision, rule
+    for answer, (value, name) in _REVIEW_ANSWERS.items():
+        mask = (reviewed == answer) & ~table.final[pattern]
+        decision = np.where(mask, np.int8(value), decision)
+        rule = np.where(mask, np.int8(name), rule)
+    return decision, rule

@@ -17,21 +17,51 @@ FINGERPRINT_FIELDS = ("name", "credit_code", "phone", "address")
 YES, NO = "是", "否"
 
 
-def fingerprints(table: pd.DataFrame) -> np.ndarray:
-    """A 16-hex-digit fingerprint per row of the matching fields as entered."""
+def fingerprint_values(table: pd.DataFrame) -> np.ndarray:
+    """A 64-bit fingerprint per row of the matching fields as entered."""
     parts = [table[c].astype("string").fillna("\x00") if c in table.columns else pd.Series("\x00", index=table.index)
              for c in FINGERPRINT_FIELDS]
     joined = parts[0].str.cat(parts[1:], sep="\x1f")
-    hashed = pd.util.hash_pandas_object(joined, index=False).to_numpy()
-    return np.char.mod("%016x", hashed.astype(np.uint64)).astype(object)
+    return pd.util.hash_pandas_object(joined, index=False).to_numpy().astype(np.uint64)
+
+
+def fingerprints(table: pd.DataFrame) -> np.ndarray:
+    """A 16-hex-digit fingerprint per row of the matching fields as entered."""
+    return _hex(fingerprint_values(table))
+
+
+def _hex(values: np.ndarray) -> np.ndarray:
+    return np.char.mod("%016x", values.astype(np.uint64)).astype(object)
 
 
 def pair_id(fp_a: np.ndarray, fp_b: np.ndarray) -> np.ndarray:
-    """Order-free id of a pair of fingerprints."""
+    """Order-free id of a pair of fingerprints (hex strings, or the 64-bit values)."""
+    if fp_a.dtype == np.uint64:
+        fp_a, fp_b = _hex(fp_a), _hex(fp_b)
     fp_a, fp_b = fp_a.astype(str), fp_b.astype(str)
     swap = fp_a > fp_b
     lo, hi = np.where(swap, fp_b, fp_a), np.where(swap, fp_a, fp_b)
     return np.char.add(np.char.add(lo, ":"), hi).astype(object)
+
+
+def answers(fp: np.ndarray, a: np.ndarray, b: np.ndarray, decisions: dict[str, str]) -> np.ndarray | None:
+    """The stored 是/否 (or None) per pair (a[i], b[i]) of rows with 64-bit fingerprints `fp`; None when
+    nothing is stored. Only pairs whose both fingerprints occur in the store get a pair id built."""
+    if not decisions:
+        return None
+    known = np.unique(np.array([v for pid in decisions for v in _halves(pid)], dtype=np.uint64))
+    out = np.full(len(a), None, dtype=object)
+    ask = np.flatnonzero(np.isin(fp[a], known) & np.isin(fp[b], known))
+    if len(ask):
+        out[ask] = [decisions.get(p) for p in pair_id(fp[a[ask]], fp[b[ask]])]
+    return out
+
+
+def _halves(pid: str) -> list[int]:
+    try:
+        return [int(h, 16) for h in pid.split(":") if len(h) <= 16]
+    except ValueError:  # a pair id edited by hand: it can never match, skip it
+        return []
 
 
 def _connect(path: Path, read_only: bool = False):

@@ -2,11 +2,18 @@
 
 Splink-style: the dedupe stage writes its set logic as SQL strings over named tables and hands them to
 an engine. `DuckDBEngine` runs them in-process over Arrow/pandas data without copies; another adapter
-with the same three methods (`register`, `sql`, `close`) could run the same SQL on Spark.
+with the same methods (`register`, `sql`, `execute`, `batches`, `close`) could run the same SQL on Spark.
+
+DuckDB's defaults suit an analytics session, not a step inside a larger process: it may take 80% of
+RAM and keeps insertion order. The engine caps the memory (spilling joins, aggregates and sorts to a
+private temporary directory beyond it), and drops insertion order (no query here relies on it).
 """
 
 from __future__ import annotations
 
+import shutil
+import tempfile
+from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -17,17 +24,27 @@ if TYPE_CHECKING:
 class DuckDBEngine:
     """A private in-memory DuckDB connection (or a file, for the incremental store)."""
 
-    def __init__(self, database: str = ":memory:", *, threads: int | None = None, read_only: bool = False):
+    def __init__(self, database: str = ":memory:", *, threads: int | None = None, read_only: bool = False,
+                 memory_limit: str | None = None):
         import duckdb
 
         self.con = duckdb.connect(database, read_only=read_only)
         self.con.execute("SET enable_progress_bar = false")
+        self._spill: str | None = None
         if threads:
             self.con.execute(f"SET threads = {int(threads)}")
+        if memory_limit:
+            self._spill = tempfile.mkdtemp(prefix="crmtool-duckdb-")
+            self.con.execute("SET memory_limit = ?", [memory_limit])
+            self.con.execute("SET temp_directory = ?", [self._spill])
+            self.con.execute("SET preserve_insertion_order = false")
 
     def register(self, name: str, table: pd.DataFrame | pa.Table) -> None:
         """Make a DataFrame / Arrow table visible to SQL under `name` (no copy)."""
         self.con.register(name, table)
+
+    def unregister(self, name: str) -> None:
+        self.con.unregister(name)
 
     def sql(self, query: str, params: list | None = None) -> pa.Table:
         """Run one query and return its result as Arrow."""
@@ -37,8 +54,15 @@ class DuckDBEngine:
         """Run a statement for its effect (CREATE, INSERT …)."""
         self.con.execute(query, params or [])
 
+    def batches(self, query: str, rows: int) -> Iterator[pa.RecordBatch]:
+        """Run one query and stream its result as Arrow record batches of about `rows` rows."""
+        reader = self.con.sql(query).to_arrow_reader(rows)
+        yield from reader
+
     def close(self) -> None:
         self.con.close()
+        if self._spill:
+            shutil.rmtree(self._spill, ignore_errors=True)
 
     def __enter__(self) -> DuckDBEngine:
         return self

@@ -38,7 +38,8 @@ def match_leads(leads: pd.DataFrame, lead_key: str, accounts: pd.DataFrame, acco
     result = dedupe(new[[c for c in new.columns if c in ("name", "credit_code", "phone", "address", key)]], key,
                     settings, store=store[[c for c in store.columns if c in ("name", "credit_code", "phone", "address", key)]])
     pairs = result.pairs
-    cross = pairs[pairs["key_a"].str.startswith("L:") != pairs["key_b"].str.startswith("L:")].copy()
+    cross = pairs[pairs["key_a"].str.startswith("L:") != pairs["key_b"].str.startswith("L:")]
+    cross = cross.astype({"decision": "string", "reasons": "string"})
     lead_side = np.where(cross["key_a"].str.startswith("L:"), cross["key_a"], cross["key_b"])
     account_side = np.where(cross["key_a"].str.startswith("L:"), cross["key_b"], cross["key_a"])
     cross = cross.assign(lead_key=lead_side, account_key=account_side)

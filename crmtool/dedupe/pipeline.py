@@ -1,4 +1,11 @@
-"""The dedupe stage: keys → blocks → levels and weights → decisions → clusters → golden records."""
+"""The dedupe stage: keys → blocks → levels and weights → decisions → clusters → golden records.
+
+Memory: the candidate pairs are streamed out of DuckDB in Arrow batches and scored a batch at a
+time; of each batch only the pairs the outputs need are kept (weight at or above the floor, a
+match or review, or a hard rule's verdict), as a few compact numbers per pair (row numbers, the
+comparison pattern, weight, decision and rule codes). Reasons text exists once per pattern, keys
+are looked up by integer codes, and text is only materialised for the output frames.
+"""
 
 from __future__ import annotations
 
@@ -9,11 +16,13 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from crmtool.dedupe.decide import MATCH, REVIEW, Thresholds, decide
+from crmtool.dedupe.decide import DECISIONS, MATCH, REVIEW, RULES, Thresholds
 from crmtool.dedupe.scoring import DEFAULT_WEIGHTS, Weights
 
 CLUSTER_COLUMNS = ["cluster_id", "is_survivor", "reasons"]
 PAIR_COLUMNS = ["key_a", "key_b", "score", "decision", "reasons"]
+_MATCH, _REVIEW, _NON_MATCH = (DECISIONS.index(d) for d in (MATCH, REVIEW, "non-match"))
+_REVIEWED_YES = RULES.index("rule:reviewed_yes")
 
 
 @dataclass
@@ -21,10 +30,12 @@ class DedupeSettings:
     thresholds: Thresholds = field(default_factory=Thresholds)
     weights: Weights = DEFAULT_WEIGHTS
     max_block: int = 1000
-    processes: int = field(default_factory=lambda: os.cpu_count() or 1)  # for name keys of big inputs
+    processes: int = field(default_factory=lambda: os.cpu_count() or 1)  # name keys, DuckDB and rapidfuzz threads
     source_priority: dict | None = None
     recency: str | None = None
     decisions: dict[str, str] = field(default_factory=dict)  # pair_id → 是/否 (decisions.load_decisions)
+    memory_limit: str = "400MB"  # DuckDB's cap for the blocking joins; beyond it they spill to a temporary directory
+    score_batch: int = 500_000  # candidate pairs scored at a time
 
 
 @dataclass
@@ -37,6 +48,18 @@ class DedupeResult:
     stats: dict
 
 
+@dataclass
+class _Pairs:
+    """The kept pairs, one entry per pair."""
+
+    a: np.ndarray  # int32 row numbers
+    b: np.ndarray
+    pattern: np.ndarray  # int16 comparison pattern (scoring)
+    weight: np.ndarray  # float32
+    decision: np.ndarray  # int8 code into DECISIONS
+    rule: np.ndarray  # int8 code into RULES
+
+
 def dedupe(table: pd.DataFrame, key: str, settings: DedupeSettings | None = None, *,
            store: pd.DataFrame | None = None) -> DedupeResult:
     """Deduplicate `table` (columns name, credit_code, phone, address: any may be absent) by row key `key`.
@@ -46,10 +69,11 @@ def dedupe(table: pd.DataFrame, key: str, settings: DedupeSettings | None = None
     """
     from crmtool.dedupe.blocking import block
     from crmtool.dedupe.cluster import cluster, cluster_ids
-    from crmtool.dedupe.decisions import fingerprints, pair_id
+    from crmtool.dedupe.decisions import fingerprint_values
     from crmtool.dedupe.engine import DuckDBEngine
-    from crmtool.dedupe.golden import golden_records, survivors
+    from crmtool.dedupe.golden import golden_records, survivors, validity_flags
     from crmtool.dedupe.keys import record_keys
+    from crmtool.dedupe.scoring import PairKeys
 
     settings = settings or DedupeSettings()
     timings: dict[str, float] = {}
@@ -58,90 +82,148 @@ def dedupe(table: pd.DataFrame, key: str, settings: DedupeSettings | None = None
     everything = table if store is None else pd.concat([table, _align(store, table)], ignore_index=True)
     everything = everything.reset_index(drop=True)
     keys = record_keys(everything, key, processes=settings.processes)
-    keys["rid"] = np.arange(len(keys), dtype=np.int64)
-    keys["store"] = keys["rid"] >= n_new
+    pair_keys = PairKeys.from_keys(keys)
+    flags = validity_flags(keys)
+    block_keys = _block_keys(keys, pair_keys, n_new)
+    del keys  # from here on only the compact forms above (a third of the memory at a million rows)
+    _release_memory()
     timings["keys"] = time.perf_counter() - started
 
     t = time.perf_counter()
-    with DuckDBEngine() as engine:
-        blocked = block(engine, keys[["rid", "store", "code", "org_code", "phones", "trade", "region", "province"]],
-                        max_block=settings.max_block)
-    _release_memory()
-    a = blocked.pairs.column("a").to_numpy().astype(np.int64)
-    b = blocked.pairs.column("b").to_numpy().astype(np.int64)
-    rules = blocked.pairs.column("rules").to_pylist()
-    timings["blocking"] = time.perf_counter() - t
-
-    t = time.perf_counter()
-    phone_match = np.fromiter(("phone" in r for r in rules), dtype=bool, count=len(rules))
-    levels, weight, reasons = _score(keys, a, b, phone_match, settings.weights)
-    fp = fingerprints(everything)
-    pids = pair_id(fp[a], fp[b]) if len(a) else np.array([], dtype=object)
-    reviewed = pd.Series(pids, dtype=object).map(settings.decisions).to_numpy() if settings.decisions else None
-    decision, reasons = decide(levels, weight, reasons, settings.thresholds, reviewed)
+    fp = fingerprint_values(everything) if settings.decisions else None
+    with DuckDBEngine(threads=settings.processes, memory_limit=settings.memory_limit) as engine:
+        blocked = block(engine, block_keys, max_block=settings.max_block)
+        del block_keys
+        timings["blocking"] = time.perf_counter() - t
+        t = time.perf_counter()
+        pairs = _score(blocked.batches(settings.score_batch), pair_keys, fp, settings)
     timings["scoring"] = time.perf_counter() - t
+    entity_code, entity_branch, entity_city = np.where(pair_keys.valid, pair_keys.code, -1), pair_keys.branch, pair_keys.city
+    del pair_keys
+    _release_memory()
 
     t = time.perf_counter()
-    is_match = decision == MATCH
-    code_lv, phone_lv = levels["code"].to_numpy(), levels["phone"].to_numpy()
-    strong = np.isin(code_lv, ("code_equal_valid", "code_equal", "org_code_equal", "code_close")) | (phone_lv == "phone_match")
-    strong |= (reviewed == "是") if reviewed is not None else False
-    roots, merged = cluster(len(keys), a[is_match], b[is_match], weight[is_match], keys, strong[is_match])
-    row_keys = everything[key].astype(str)
-    cid = cluster_ids(roots, row_keys)
+    is_match = pairs.decision == _MATCH
+    strong = _tables(settings).decisions.strong[pairs.pattern[is_match]] | (pairs.rule[is_match] == _REVIEWED_YES)
+    roots, merged = cluster(len(everything), pairs.a[is_match], pairs.b[is_match], pairs.weight[is_match],
+                            code=entity_code, branch=entity_branch, city=entity_city, strong=strong)
+    row_keys = everything[key].astype("string").array
+    key_rank = _rank(row_keys)
+    label = cluster_ids(roots, key_rank)  # per row: position of the row whose key is its cluster_id
+    refused = np.flatnonzero(is_match)[~merged]
+    pairs.decision[refused] = _NON_MATCH
     timings["clustering"] = time.perf_counter() - t
 
     t = time.perf_counter()
-    survivor = survivors(everything, keys, key, cid, source_priority=settings.source_priority, recency=settings.recency)
-    golden = golden_records(everything, keys, key, cid, source_priority=settings.source_priority,
-                            recency=settings.recency)
+    survivor = survivors(everything, flags, key, label, key_rank, source_priority=settings.source_priority,
+                         recency=settings.recency)
+    golden = golden_records(everything, flags, key, label, key_rank, clusters=label[:n_new],
+                            source_priority=settings.source_priority, recency=settings.recency)
     timings["golden"] = time.perf_counter() - t
+    _release_memory()
 
+    constrained = np.zeros(len(pairs.a), dtype=bool)
+    constrained[refused] = True
+    reasons = _reasons(pairs, constrained, settings)
     pair_frame = pd.DataFrame({
-        "key_a": row_keys.to_numpy()[a], "key_b": row_keys.to_numpy()[b], "score": np.round(weight, 2),
-        "decision": decision, "reasons": reasons, "_a": a, "_b": b, "_pair_id": pids,
+        "key_a": row_keys.take(pairs.a), "key_b": row_keys.take(pairs.b),
+        "score": np.round(pairs.weight.astype(np.float64), 2),
+        "decision": pd.Categorical.from_codes(pairs.decision, categories=list(DECISIONS)),
+        "reasons": reasons,
     })
-    pair_frame.loc[is_match, "decision"] = np.where(merged, MATCH, "non-match")
-    pair_frame.loc[np.flatnonzero(is_match)[~merged], "reasons"] += "; rule:cluster_constraint"
-    cluster_frame = _cluster_frame(everything, key, cid, survivor, pair_frame, n_new, store is not None)
+    cluster_frame = _cluster_frame(everything, key, row_keys, label, survivor, pairs, pair_frame, n_new,
+                                   store is not None)
     # a review pair whose rows ended in one entity through other matches is already answered
-    open_question = (pair_frame["decision"] == REVIEW) & (cid[a] != cid[b])
-    review = _review_frame(everything, pair_frame[open_question])
-    keep = ((pair_frame["score"] >= settings.thresholds.floor) | (pair_frame["decision"] != "non-match")
-            | pair_frame["reasons"].str.contains("rule:", regex=False))  # a pair a hard rule kept apart is news
-    pairs_out = pair_frame[keep]
+    open_question = np.flatnonzero((pairs.decision == _REVIEW) & (label[pairs.a] != label[pairs.b]))
+    review = _review_frame(everything, pairs, pair_frame, open_question)
     timings["total"] = time.perf_counter() - started
     stats = {
-        "records": int(n_new), "store_records": int(len(everything) - n_new), "candidate_pairs": len(a),
-        "matches": int((pair_frame["decision"] == MATCH).sum()), "reviews": len(review),
-        "clusters": int(pd.Series(cid[:n_new]).nunique()), "seconds": {k: round(v, 3) for k, v in timings.items()},
+        "records": int(n_new), "store_records": int(len(everything) - n_new), "candidate_pairs": int(blocked.total),
+        "matches": int((pairs.decision == _MATCH).sum()), "reviews": len(review),
+        "clusters": int(len(np.unique(label[:n_new]))), "seconds": {k: round(v, 3) for k, v in timings.items()},
     }
-    golden_out = golden[golden["cluster_id"].isin(set(cid[:n_new]))].reset_index(drop=True)
-    return DedupeResult(cluster_frame, pairs_out[PAIR_COLUMNS].reset_index(drop=True), golden_out, review,
-                        blocked.counts, stats)
+    return DedupeResult(cluster_frame, pair_frame[PAIR_COLUMNS], golden, review, blocked.counts, stats)
 
 
-SCORE_CHUNK = 500_000  # pairs per rapidfuzz batch: bounds the temporary string lists on big inputs
+@dataclass
+class _Tables:
+    patterns: object  # scoring.PatternTable
+    decisions: object  # decide.DecisionTable
 
 
-def _score(keys, a, b, phone_match, weights):
-    """Comparison levels, weights and reasons for all pairs, a chunk of pairs at a time."""
-    from crmtool.dedupe.scoring import comparison_levels, match_weights
+_TABLES: dict = {}
 
-    parts = []
-    for start in range(0, max(len(a), 1), SCORE_CHUNK):
-        part = slice(start, start + SCORE_CHUNK)
-        levels = comparison_levels(keys, a[part], b[part], phone_match=phone_match[part])
-        weight, reasons = match_weights(levels, weights)
-        parts.append((levels, weight, reasons))
-    if len(parts) == 1:
-        return parts[0]
-    return (pd.concat([p[0] for p in parts], ignore_index=True), np.concatenate([p[1] for p in parts]),
-            np.concatenate([p[2] for p in parts]))
+
+def _tables(settings: DedupeSettings) -> _Tables:
+    """Weights, decisions and reasons per comparison pattern, built once per (weights, thresholds)."""
+    from crmtool.dedupe.decide import decision_table
+    from crmtool.dedupe.scoring import PatternTable
+
+    cache_key = (settings.weights, settings.thresholds)
+    if cache_key not in _TABLES:
+        patterns = PatternTable(settings.weights)
+        _TABLES[cache_key] = _Tables(patterns, decision_table(patterns.levels, patterns.weight, settings.thresholds))
+    return _TABLES[cache_key]
+
+
+def _block_keys(keys: pd.DataFrame, pair_keys, n_new: int):
+    """The columns the blocking SQL reads, as one Arrow table (row number `rid`, `store` for store rows)."""
+    import pyarrow as pa
+
+    return pa.table({
+        "rid": pa.array(np.arange(len(keys), dtype=np.int32)),
+        "store": pa.array(np.arange(len(keys)) >= n_new),
+        "code_valid": pa.array(pair_keys.valid),
+        **{c: pa.array(keys[c], type=pa.string()) for c in ("code", "org_code", "trade", "region", "province")},
+        "phones": pa.array(keys["phones"]),
+    })
+
+
+def _score(batches, pair_keys, fp, settings) -> _Pairs:
+    """Score candidate pairs batch by batch, keeping only what the outputs need (see the module docstring)."""
+    from crmtool.dedupe.decide import decide
+    from crmtool.dedupe.decisions import answers
+    from crmtool.dedupe.scoring import comparison_patterns
+
+    tables = _tables(settings)
+    parts = [_Pairs(*(np.zeros(0, dtype=t) for t in (np.int32, np.int32, np.int16, np.float32, np.int8, np.int8)))]
+    for batch in batches:
+        a = batch.column("a").to_numpy().astype(np.int32)
+        b = batch.column("b").to_numpy().astype(np.int32)
+        phone = batch.column("phone").to_numpy(zero_copy_only=False).astype(bool)
+        pattern = comparison_patterns(pair_keys, a, b, phone)
+        weight = tables.patterns.weight[pattern].astype(np.float32)
+        decision, rule = decide(tables.decisions, pattern, answers(fp, a, b, settings.decisions) if fp is not None else None)
+        keep = (weight >= settings.thresholds.floor) | (decision != _NON_MATCH) | (rule != 0)
+        parts.append(_Pairs(a[keep], b[keep], pattern[keep], weight[keep], decision[keep], rule[keep]))
+    return _Pairs(*(np.concatenate([getattr(p, f) for p in parts]) for f in ("a", "b", "pattern", "weight", "decision", "rule")))
+
+
+def _rank(values) -> np.ndarray:
+    """Rank of each value in code-point order (ties by position)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    return pc.rank(pa.array(values, type=pa.string()), sort_keys="ascending", tiebreaker="first").to_numpy().astype(np.int64)
+
+
+def _reasons(pairs: _Pairs, constrained: np.ndarray, settings: DedupeSettings) -> pd.Categorical:
+    """Per pair: its levels with their weights, then the rule that decided (if any); a categorical, since
+    pairs share a few hundred distinct reasons."""
+    text = _tables(settings).patterns.text
+    combined = (pairs.pattern.astype(np.int64) * len(RULES) + pairs.rule) * 2 + constrained
+    distinct, codes = np.unique(combined, return_inverse=True)
+    labels = []
+    for c in distinct.tolist():
+        pattern, rest = divmod(c, len(RULES) * 2)
+        rule, refused = divmod(rest, 2)
+        parts = [text[pattern]] + ([RULES[rule]] if rule else []) + (["rule:cluster_constraint"] if refused else [])
+        labels.append("; ".join(p for p in parts if p))
+    return pd.Categorical.from_codes(codes.reshape(-1), categories=pd.Index(labels, dtype=object))
 
 
 def _release_memory() -> None:
-    """Hand freed heap back to the OS after the join (glibc keeps it otherwise), so peak RSS stays low."""
+    """Hand freed heap back to the OS (glibc keeps it otherwise), so peak RSS stays low."""
     import ctypes
     import gc
 
@@ -160,37 +242,58 @@ def _align(store: pd.DataFrame, table: pd.DataFrame) -> pd.DataFrame:
     return out.astype({c: "string" for c in out.columns if not c.startswith("_row")})
 
 
-def _cluster_frame(table, key, cid, survivor, pairs, n_new, incremental) -> pd.DataFrame:
+def _cluster_frame(table, key, row_keys, label, survivor, pairs: _Pairs, pair_frame, n_new, incremental) -> pd.DataFrame:
     """Per row: cluster id, survivor flag, and why (the strongest merged pair that links it)."""
-    merged = pairs[pairs["decision"] == MATCH]
-    row_keys = table[key].astype(str).to_numpy()
-    best = pd.concat([
-        pd.DataFrame({"pos": merged["_a"], "other": merged["_b"], "score": merged["score"], "why": merged["reasons"]}),
-        pd.DataFrame({"pos": merged["_b"], "other": merged["_a"], "score": merged["score"], "why": merged["reasons"]}),
-    ]).sort_values(["pos", "score"], ascending=[True, False]).drop_duplicates("pos").set_index("pos")
-    why = np.full(len(table), "", dtype=object)
-    if len(best):
-        pos = best.index.to_numpy()
-        text = ("matched " + pd.Series(row_keys[best["other"].to_numpy()]) + " ("
-                + pd.Series(best["score"].to_numpy()).map("{:.1f}".format) + "): " + pd.Series(best["why"].to_numpy()))
-        why[pos] = text.to_numpy()
-    frame = pd.DataFrame({key: table[key].to_numpy(), "cluster_id": cid, "is_survivor": survivor,
-                          "reasons": why})
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    merged = np.flatnonzero(pairs.decision == _MATCH)
+    pos = np.concatenate([pairs.a[merged], pairs.b[merged]])
+    other = np.concatenate([pairs.b[merged], pairs.a[merged]])
+    which = np.concatenate([merged, merged])
+    order = np.lexsort((other, -pairs.weight[which], pos))
+    first = np.r_[True, pos[order][1:] != pos[order][:-1]] if len(order) else np.zeros(0, dtype=bool)
+    pos, other, which = pos[order][first], other[order][first], which[order][first]
+    # one full-length take per part, null where a row merged with nothing, so that text is only built
+    # for merged rows, once, directly in the output's large_string type
+    n = len(table)
+    rows = np.full(n, -1, dtype=np.int64)
+    rows[pos] = other
+    absent = rows < 0
+    other_key = pa.chunked_array(pa.array(row_keys)).cast(pa.large_string()).take(pa.array(rows, mask=absent))
+    distinct, inverse = np.unique(pair_frame["score"].to_numpy()[which], return_inverse=True)
+    score_of = np.zeros(n, dtype=np.int64)
+    score_of[pos] = inverse.reshape(-1)
+    score_text = pa.array([f"{v:.1f}" for v in distinct.tolist()], type=pa.large_string()).take(pa.array(score_of, mask=absent))
+    reasons = pair_frame["reasons"].array
+    code_of = np.zeros(n, dtype=np.int64)
+    code_of[pos] = reasons.codes[which]
+    why_text = pa.array(np.asarray(reasons.categories, dtype=object), type=pa.large_string()).take(pa.array(code_of, mask=absent))
+    text = lambda v: pa.scalar(v, type=pa.large_string())
+    why = pc.binary_join_element_wise(text("matched "), other_key, text(" ("), score_text, text("): "), why_text,
+                                      text("")).fill_null(text(""))
+    frame = pd.DataFrame({key: table[key].array, "cluster_id": row_keys.take(label), "is_survivor": survivor,
+                          "reasons": pd.arrays.ArrowStringArray(why)})
     if incremental:
-        store_of = pd.Series(row_keys[n_new:], index=cid[n_new:])
-        store_of = store_of[~store_of.index.duplicated()]
-        frame["matched_account"] = pd.Series(cid).map(store_of).to_numpy()
+        store_rows = np.arange(n_new, len(table))[::-1]  # assigned last-first, so the first store row wins
+        store_of = np.full(len(table), -1, dtype=np.int64)
+        store_of[label[store_rows]] = store_rows
+        frame["matched_account"] = row_keys.take(store_of[label], allow_fill=True)
     return frame.iloc[:n_new].reset_index(drop=True)
 
 
-def _review_frame(table: pd.DataFrame, pairs: pd.DataFrame) -> pd.DataFrame:
-    """The review-band pairs with both records' fields side by side."""
-    out = pd.DataFrame({"pair_id": pairs["_pair_id"].to_numpy(), "key_a": pairs["key_a"].to_numpy(),
-                        "key_b": pairs["key_b"].to_numpy(), "score": pairs["score"].to_numpy()})
-    a, b = pairs["_a"].to_numpy(), pairs["_b"].to_numpy()
+def _review_frame(table: pd.DataFrame, pairs: _Pairs, pair_frame: pd.DataFrame, rows: np.ndarray) -> pd.DataFrame:
+    """The review-band pairs (`rows` of the pair arrays) with both records' fields side by side."""
+    from crmtool.dedupe.decisions import fingerprint_values, pair_id
+
+    a, b = pairs.a[rows], pairs.b[rows]
+    fa, fb = fingerprint_values(table.iloc[a]), fingerprint_values(table.iloc[b])
+    picked = pair_frame.iloc[rows]
+    out = pd.DataFrame({"pair_id": pair_id(fa, fb), "key_a": picked["key_a"].array, "key_b": picked["key_b"].array,
+                        "score": picked["score"].to_numpy()})
     for column in ("name", "credit_code", "phone", "address"):
         if column in table.columns:
-            values = table[column].astype(object).to_numpy()
-            out[f"{column}_a"], out[f"{column}_b"] = values[a], values[b]
-    out["reasons"] = pairs["reasons"].to_numpy()
-    return out.sort_values("score", ascending=False).reset_index(drop=True)
+            values = table[column].astype("string")
+            out[f"{column}_a"], out[f"{column}_b"] = values.take(a).array, values.take(b).array
+    out["reasons"] = picked["reasons"].astype("string").array
+    return out.sort_values("score", ascending=False, kind="stable").reset_index(drop=True)

@@ -6,16 +6,36 @@ companies), set from what the levels mean on Chinese company data (documented in
 rather than estimated by EM, so that results do not drift with the data. The pair's match weight is
 the sum; its reasons list every field that contributed, with its weight.
 
-String similarity is rapidfuzz over code points (`process.cpdist`: one call per field over the whole
-pair arrays, in parallel); DuckDB's edit distances count UTF-8 bytes and are wrong for Chinese.
+A pair's levels are stored as one small integer, its *pattern* (a mixed-radix number with one digit
+per field): there are only 6,804 possible patterns, so weights, decisions and reasons text are
+computed once per pattern and looked up, and a pair costs a few bytes whatever its reasons say.
+
+String similarity is rapidfuzz over code points (`process.cpdist`: one call per field over a chunk
+of pairs, in parallel), only for the pairs whose level depends on it; DuckDB's edit distances count
+UTF-8 bytes and are wrong for Chinese. Equality tests run on integer codes of the keys.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
+
+# levels per field, in the order they are checked; digit 0 = the field says nothing
+FIELD_LEVELS: dict[str, tuple[str, ...]] = {
+    "code": ("code_equal_valid", "code_conflict", "code_equal", "org_code_equal", "code_close", "code_differ"),
+    "name": ("name_exact", "trade_exact", "trade_typo", "trade_similar", "name_differ"),
+    "region": ("region_same", "region_conflict"),
+    "form": ("form_same", "form_differ"),
+    "branch": ("branch_conflict",),
+    "phone": ("phone_match", "phone_differ"),
+    "address": ("address_match", "address_differ"),
+}
+_RADIX = {f: len(levels) + 1 for f, levels in FIELD_LEVELS.items()}
+_STRIDE = dict(zip(FIELD_LEVELS, np.cumprod([1] + [_RADIX[f] for f in FIELD_LEVELS][:-1]).tolist(), strict=True))
+N_PATTERNS = int(np.prod(list(_RADIX.values())))
 
 
 @dataclass(frozen=True)
@@ -45,98 +65,168 @@ class Weights:
         "address_differ": -1.0,
     })
 
+    def __hash__(self) -> int:
+        return hash(tuple(sorted(self.levels.items())))
+
 
 DEFAULT_WEIGHTS = Weights()
 
 
-def _text(values: pd.Series) -> np.ndarray:
-    return values.astype(object).where(values.notna(), None).to_numpy()
+def level(field_name: str, name: str) -> int:
+    """The digit of a level within its field (1-based; 0 is "says nothing")."""
+    return FIELD_LEVELS[field_name].index(name) + 1
 
 
-def _pair_distance(a: np.ndarray, b: np.ndarray, scorer, *, processor=None) -> np.ndarray:
+def encode(digits: dict[str, np.ndarray]) -> np.ndarray:
+    """One pattern per pair from its per-field level digits."""
+    n = len(next(iter(digits.values())))
+    pattern = np.zeros(n, dtype=np.int16)
+    for name in FIELD_LEVELS:
+        pattern += digits[name].astype(np.int16) * np.int16(_STRIDE[name])
+    return pattern
+
+
+def digit(pattern: np.ndarray, field_name: str) -> np.ndarray:
+    """The level digit of one field, for each pattern."""
+    return (pattern.astype(np.int32) // _STRIDE[field_name]) % _RADIX[field_name]
+
+
+class PatternTable:
+    """Every pattern's level names, match weight and reasons text, for one set of weights."""
+
+    def __init__(self, weights: Weights = DEFAULT_WEIGHTS):
+        self.weights = weights
+        pattern = np.arange(N_PATTERNS)
+        names = {}
+        total = np.zeros(N_PATTERNS)
+        for f, levels in FIELD_LEVELS.items():
+            d = digit(pattern, f)
+            names[f] = np.asarray(("",) + levels, dtype=object)[d]
+            total += np.asarray([0.0] + [weights.levels.get(lv, 0.0) for lv in levels])[d]
+        self.levels = pd.DataFrame(names)  # one row per pattern, the level name per field ("" = none)
+        self.weight = total
+
+    @cached_property
+    def text(self) -> np.ndarray:
+        """"level+w; level-w" per pattern (built lazily: only reasons of kept pairs are ever read)."""
+        out = np.empty(N_PATTERNS, dtype=object)
+        for p, row in enumerate(self.levels.itertuples(index=False)):
+            out[p] = "; ".join(f"{lv}{self.weights.levels.get(lv, 0.0):+.1f}" for lv in row if lv)
+        return out
+
+
+@dataclass
+class PairKeys:
+    """The record keys in the form pair comparisons need: integer codes for equality (-1 = missing),
+    Arrow strings for the edit distances, flags. Built once per run."""
+
+    code: np.ndarray
+    valid: np.ndarray
+    org: np.ndarray
+    name: np.ndarray
+    trade: np.ndarray
+    trade_len: np.ndarray
+    city: np.ndarray
+    province: np.ndarray
+    form: np.ndarray
+    branch: np.ndarray
+    has_phone: np.ndarray
+    code_text: object  # pyarrow arrays
+    trade_text: object
+    address_text: object
+
+    @classmethod
+    def from_keys(cls, keys: pd.DataFrame) -> PairKeys:
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        def codes(column: str) -> np.ndarray:
+            return pd.factorize(keys[column], use_na_sentinel=True)[0].astype(np.int32)
+
+        def text(column: str):
+            return pa.array(keys[column], type=pa.string())
+
+        trade = text("trade")
+        return cls(
+            code=codes("code"), valid=keys["code_valid"].to_numpy(dtype=bool), org=codes("org_code"),
+            name=codes("name_norm"), trade=codes("trade"),
+            trade_len=pc.utf8_length(trade).fill_null(0).to_numpy(zero_copy_only=False).astype(np.int16),
+            city=codes("region"), province=codes("province"), form=codes("org_form"), branch=codes("branch"),
+            has_phone=phone_count(keys) > 0,
+            code_text=text("code"), trade_text=trade, address_text=text("address"),
+        )
+
+
+def phone_count(keys: pd.DataFrame) -> np.ndarray:
+    """Number of phone keys per record (the `phones` column is an Arrow list)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    phones = pa.array(keys["phones"])
+    return pc.list_value_length(phones).fill_null(0).to_numpy(zero_copy_only=False)
+
+
+def _distance(texts, a: np.ndarray, b: np.ndarray, scorer, **kwargs) -> np.ndarray:
+    """scorer(texts[a[i]], texts[b[i]]) for every i (no missing values among them)."""
     from rapidfuzz import process
 
     if len(a) == 0:
         return np.zeros(0)
-    left = np.where(pd.isna(a), "", a).astype(object).tolist()
-    right = np.where(pd.isna(b), "", b).astype(object).tolist()
-    return process.cpdist(left, right, scorer=scorer, workers=-1)
+    left = texts.take(a).to_pylist()
+    right = texts.take(b).to_pylist()
+    return process.cpdist(left, right, scorer=scorer, workers=-1, **kwargs)
 
 
-def comparison_levels(keys: pd.DataFrame, a: np.ndarray, b: np.ndarray, *, phone_match: np.ndarray) -> pd.DataFrame:
-    """One row per pair, one column per field: the name of the level (or "" when a field says nothing)."""
+def comparison_patterns(k: PairKeys, a: np.ndarray, b: np.ndarray, phone_match: np.ndarray) -> np.ndarray:
+    """The pattern (all fields' levels) of each pair (a[i], b[i])."""
     from rapidfuzz.distance import Indel, Levenshtein
 
     n = len(a)
-    out = {}
+    d: dict[str, np.ndarray] = {}
 
-    code_a, code_b = _text(keys["code"])[a], _text(keys["code"])[b]
-    valid_a, valid_b = keys["code_valid"].to_numpy()[a], keys["code_valid"].to_numpy()[b]
-    org_a, org_b = _text(keys["org_code"])[a], _text(keys["org_code"])[b]
-    both = pd.notna(code_a) & pd.notna(code_b)
-    eq = both & (code_a == code_b)
-    code_dist = _pair_distance(code_a, code_b, Levenshtein.distance)
-    out["code"] = np.select(
-        [eq & valid_a & valid_b, both & valid_a & valid_b, eq,
-         pd.notna(org_a) & pd.notna(org_b) & (org_a == org_b), both & (code_dist <= 2), both],
-        ["code_equal_valid", "code_conflict", "code_equal", "org_code_equal", "code_close", "code_differ"], "")
+    ca, cb = k.code[a], k.code[b]
+    both = (ca >= 0) & (cb >= 0)
+    eq = both & (ca == cb)
+    valid = k.valid[a] & k.valid[b]
+    org_eq = (k.org[a] >= 0) & (k.org[a] == k.org[b])
+    close = np.zeros(n, dtype=bool)
+    ask = np.flatnonzero(both & ~eq & ~valid & ~org_eq)
+    close[ask] = _distance(k.code_text, a[ask], b[ask], Levenshtein.distance, score_cutoff=3) <= 2
+    d["code"] = np.select([eq & valid, both & valid, eq, org_eq, close, both], [1, 2, 3, 4, 5, 6], 0)
 
-    name_a, name_b = _text(keys["name_norm"])[a], _text(keys["name_norm"])[b]
-    trade_a, trade_b = _text(keys["trade"])[a], _text(keys["trade"])[b]
-    tboth = pd.notna(trade_a) & pd.notna(trade_b)
-    trade_dist = _pair_distance(trade_a, trade_b, Levenshtein.distance)
-    trade_sim = _pair_distance(trade_a, trade_b, Indel.normalized_similarity)
-    min_len = np.minimum(pd.Series(trade_a).str.len().fillna(0).to_numpy(), pd.Series(trade_b).str.len().fillna(0).to_numpy())
-    out["name"] = np.select(
-        [pd.notna(name_a) & (name_a == name_b), tboth & (trade_a == trade_b),
-         tboth & (trade_dist == 1) & (min_len >= 4), tboth & (trade_sim >= 0.75), tboth],
-        ["name_exact", "trade_exact", "trade_typo", "trade_similar", "name_differ"], "")
+    ta, tb = k.trade[a], k.trade[b]
+    tboth = (ta >= 0) & (tb >= 0)
+    name_eq = (k.name[a] >= 0) & (k.name[a] == k.name[b])
+    trade_eq = tboth & (ta == tb)
+    typo = np.zeros(n, dtype=bool)
+    similar = np.zeros(n, dtype=bool)
+    ask = np.flatnonzero(tboth & ~trade_eq & ~name_eq)
+    if len(ask):
+        dist = _distance(k.trade_text, a[ask], b[ask], Levenshtein.distance, score_cutoff=2)
+        short = np.minimum(k.trade_len[a[ask]], k.trade_len[b[ask]])
+        typo[ask] = (dist == 1) & (short >= 4)
+        rest = ask[~typo[ask]]
+        similar[rest] = _distance(k.trade_text, a[rest], b[rest], Indel.normalized_similarity) >= 0.75
+    d["name"] = np.select([name_eq, trade_eq, typo, similar, tboth], [1, 2, 3, 4, 5], 0)
 
-    city_a, city_b = _text(keys["region"])[a], _text(keys["region"])[b]
-    prov_a, prov_b = _text(keys["province"])[a], _text(keys["province"])[b]
-    cities = pd.notna(city_a) & pd.notna(city_b)
-    provs = pd.notna(prov_a) & pd.notna(prov_b)
-    out["region"] = np.select(
-        [cities & (city_a == city_b), cities, provs & (prov_a != prov_b), provs & ~pd.notna(city_a) & ~pd.notna(city_b)],
-        ["region_same", "region_conflict", "region_conflict", "region_same"], "")
+    city_a, city_b = k.city[a], k.city[b]
+    prov_a, prov_b = k.province[a], k.province[b]
+    cities = (city_a >= 0) & (city_b >= 0)
+    provs = (prov_a >= 0) & (prov_b >= 0)
+    d["region"] = np.select(
+        [cities & (city_a == city_b), cities, provs & (prov_a != prov_b), provs & (city_a < 0) & (city_b < 0)],
+        [1, 2, 2, 1], 0)
 
-    form_a, form_b = _text(keys["org_form"])[a], _text(keys["org_form"])[b]
-    forms = pd.notna(form_a) & pd.notna(form_b)
-    out["form"] = np.select([forms & (form_a == form_b), forms], ["form_same", "form_differ"], "")
+    fa, fb = k.form[a], k.form[b]
+    d["form"] = np.select([(fa >= 0) & (fb >= 0) & (fa == fb), (fa >= 0) & (fb >= 0)], [1, 2], 0)
 
-    br_a, br_b = _text(keys["branch"])[a], _text(keys["branch"])[b]
-    branch_a, branch_b = pd.notna(br_a), pd.notna(br_b)
-    conflict = (branch_a != branch_b) | (branch_a & branch_b & (br_a != br_b))
-    out["branch"] = np.where(conflict, "branch_conflict", "")
+    d["branch"] = (k.branch[a] != k.branch[b]).astype(np.int8)  # a branch and a head office, or two branches
 
-    has_phone = keys["phones"].map(len).to_numpy() > 0
-    out["phone"] = np.select([phone_match, has_phone[a] & has_phone[b]], ["phone_match", "phone_differ"], "")
+    d["phone"] = np.select([phone_match, k.has_phone[a] & k.has_phone[b]], [1, 2], 0)
 
-    addr_a, addr_b = _text(keys["address"])[a], _text(keys["address"])[b]
-    aboth = pd.notna(addr_a) & pd.notna(addr_b)
-    addr_sim = _pair_distance(addr_a, addr_b, Indel.normalized_similarity)
-    out["address"] = np.select([aboth & (addr_sim >= 0.9), aboth], ["address_match", "address_differ"], "")
-    return pd.DataFrame(out, index=pd.RangeIndex(n))
-
-
-def match_weights(levels: pd.DataFrame, weights: Weights = DEFAULT_WEIGHTS) -> tuple[np.ndarray, np.ndarray]:
-    """(match weight per pair, reasons per pair as "level+w; level-w" text).
-
-    Pairs share few level combinations (hundreds), so the reasons text is built once per combination
-    and mapped back, not once per pair.
-    """
-    combo = np.zeros(len(levels), dtype=np.int64)
-    uniques = []
-    for column in levels.columns:
-        codes, labels = pd.factorize(levels[column].to_numpy())
-        combo = combo * (len(labels) + 1) + codes
-        uniques.append(labels)
-    pattern, first = np.unique(combo, return_index=True)
-    position = np.searchsorted(pattern, combo)
-    total_of, text_of = np.zeros(len(pattern)), np.empty(len(pattern), dtype=object)
-    rows = levels.to_numpy()[first] if len(first) else np.empty((0, levels.shape[1]), dtype=object)
-    for i, row in enumerate(rows):
-        parts = [(lv, weights.levels.get(lv, 0.0)) for lv in row if lv]
-        total_of[i] = sum(w for _, w in parts)
-        text_of[i] = "; ".join(f"{lv}{w:+.1f}" for lv, w in parts)
-    return total_of[position], text_of[position]
+    present = ~np.asarray(k.address_text.is_null())
+    ask = np.flatnonzero(present[a] & present[b])
+    match = np.zeros(n, dtype=bool)
+    match[ask] = _distance(k.address_text, a[ask], b[ask], Indel.normalized_similarity, score_cutoff=0.9) >= 0.9
+    d["address"] = np.select([match, present[a] & present[b]], [1, 2], 0)
+    return encode(d)

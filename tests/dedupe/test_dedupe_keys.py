@@ -86,10 +86,11 @@ def test_blocking_counts_pairs_per_rule_and_credits_new_pairs_once():
     ])
     with DuckDBEngine() as engine:
         result = block(engine, keys)
+        found = result.table()
     counts = {c["rule"]: c for c in result.counts}
     assert counts["phone"]["pairs"] == 1 and counts["phone"]["new_pairs"] == 1
     assert counts["trade"]["pairs"] == 1 and counts["trade"]["new_pairs"] == 0  # a-b already found by phone
-    pairs = set(zip(result.pairs.column("a").to_pylist(), result.pairs.column("b").to_pylist()))
+    pairs = set(zip(found.column("a").to_pylist(), found.column("b").to_pylist()))
     assert pairs == {(0, 1), (0, 2)}  # d meets nobody; b has no province, so no one-edit block with c
     assert sum(c["new_pairs"] for c in result.counts) == len(pairs)
 
@@ -113,7 +114,8 @@ def test_blocking_never_pairs_two_store_rows():
                   {"id": "n1", "name": "华信科技"}], store=[True, True, False])
     with DuckDBEngine() as engine:
         result = block(engine, keys)
-    pairs = set(zip(result.pairs.column("a").to_pylist(), result.pairs.column("b").to_pylist()))
+        found = result.table()
+    pairs = set(zip(found.column("a").to_pylist(), found.column("b").to_pylist()))
     assert pairs == {(2, 0), (2, 1)}
 
 
