@@ -19,21 +19,46 @@ def dedupe(
     out: Path = typer.Option(..., "--out", help="CLUSTERS: one row per input row: key, cluster_id, is_survivor, reasons (.csv, .xlsx, .parquet)."),
     pairs: Path | None = typer.Option(None, "--pairs", help="PAIRS: key_a, key_b, score, decision, reasons for every scored pair above the floor."),
     review: Path | None = typer.Option(None, "--review", help="Review workbook (.xlsx) of the uncertain pairs with a 是/否 column."),
-    against: Path | None = typer.Option(None, "--against", help="A CRM store (DuckDB file with an accounts table): match the input against it."),
+    against: Path | None = typer.Option(None, "--against", help="Existing accounts: a CRM store (.duckdb with an accounts table) or any file `crmtool read` accepts; match the input against them."),
+    leads: bool = typer.Option(False, "--leads", help="INPUT holds leads: match each to an existing account (--against) instead of deduplicating; OUT has one row per lead."),
+    account_key: str | None = typer.Option(None, "--account-key", help="With --leads: the column that identifies an account in --against (default: the --key column)."),
     decisions: Path | None = typer.Option(None, "--decisions", help="Reviewer decisions store (default: dedupe_decisions.duckdb next to --out)."),
     golden: Path | None = typer.Option(None, "--golden", help="Also write one golden record per cluster, with each field's source row."),
     sheet: str | None = typer.Option(None, "--sheet", help="Sheet of a workbook INPUT (name or 1-based number)."),
     as_json: bool = typer.Option(False, "--json", help="Print the summary as JSON."),
 ) -> int:
-    """Deduplicate accounts: block, score, decide, cluster; every merge with its reasons."""
+    """Deduplicate accounts: block, score, decide, cluster; every merge with its reasons. With --leads, match leads to accounts."""
     from crmtool.dedupe.run import run_dedupe
-    from crmtool.errors import InputError
+    from crmtool.errors import ConfigError, InputError
 
     if not input_path.exists():
         raise InputError(input_path, "no such file")
+    if leads:
+        return _match_leads(input_path, key, out, against, account_key, pairs or review or golden or decisions, sheet, as_json)
+    if account_key:
+        raise ConfigError("--account-key is only used with --leads")
     summary = run_dedupe(input_path, key, out, pairs=pairs, review=review, against=against, decisions=decisions,
                          golden=golden, sheet=sheet)
     _render(summary, as_json)
+    return ExitCode.OK
+
+
+def _match_leads(input_path: Path, key: str, out: Path, against: Path | None, account_key: str | None, extra,
+                 sheet: str | None, as_json: bool) -> int:
+    from crmtool.console import out as console, print_json
+    from crmtool.dedupe.run import run_lead_match
+    from crmtool.errors import ConfigError
+
+    if against is None:
+        raise ConfigError("--leads needs --against: the accounts to match the leads to")
+    if extra:
+        raise ConfigError("--leads writes one row per lead to --out; --pairs, --review, --golden and --decisions do not apply")
+    summary = run_lead_match(input_path, key, out, against=against, account_key=account_key or key, sheet=sheet)
+    if as_json:
+        print_json(summary)
+    else:
+        console.print(f"{summary['leads']:,} leads → {summary['matched']:,} match an account, {summary['review']:,} to review, "
+                      f"{summary['unmatched']:,} new → {summary['out']}")
     return ExitCode.OK
 
 

@@ -78,14 +78,14 @@ def key_rule(name: str, body: str) -> BlockRule:
 
 
 _OPEN = "code IS NULL OR NOT code_valid"  # no valid credit code
-_VALUE = "hash(trade, coalesce(region, province, ''))"  # a (trade key, place) value
+_VALUE = "hash(trade, place)"  # a (trade key, place) value
 
 # Statements run before the neighbour rule's pairs and skipped count, which both read their tables.
 _NEIGHBOUR_SETUP = [
     f"""CREATE OR REPLACE TEMP TABLE nb_rec AS
         SELECT rid, store, {_OPEN} AS open, {_VALUE} AS vh FROM keys WHERE length(trade) >= 4""",
     f"""CREATE OR REPLACE TEMP TABLE nb_v AS
-        SELECT {_VALUE} AS vh, any_value(trade) AS trade, any_value(coalesce(region, province, '')) AS place,
+        SELECT {_VALUE} AS vh, any_value(trade) AS trade, any_value(place) AS place,
                count(*) AS n, bool_or({_OPEN}) AS has_open, bool_or(NOT store) AS has_new
         FROM keys WHERE length(trade) >= 4 GROUP BY vh""",
     # per value and character: the substitution key (position, remainder, place) and, for values of
@@ -155,13 +155,44 @@ class BlockingResult:
         return self.engine.sql("SELECT a, b, phone FROM candidate_pairs ORDER BY a, b")
 
 
-def block(engine, keys, *, rules: list[BlockRule] | None = None, max_block: int = 1000) -> BlockingResult:
-    """Candidate pairs over `keys` (an Arrow table or DataFrame: rid, store, code, code_valid, org_code, phones,
-    trade, region, province), left in the engine as `candidate_pairs (a, b, phone)`."""
+def block_table(keys, store, codes=None):
+    """The blocking input from record keys (keys.record_keys) as one Arrow table: rid, store, code,
+    code_valid, org_code and place (the city, else the province; -1 for none) as integer codes, trade, phones.
+
+    `store`: per row, whether it is a store row. `codes`: the integer codes already made for scoring
+    (scoring.PairKeys), to reuse."""
+    import numpy as np
+    import pandas as pd
+    import pyarrow as pa
+
+    def factorized(values: pd.Series) -> np.ndarray:
+        return pd.factorize(values, use_na_sentinel=True)[0].astype(np.int32)
+
+    def nullable(values: np.ndarray):
+        return pa.array(values, mask=values < 0, type=pa.int32())
+
+    code = codes.code if codes is not None else factorized(keys["code"])
+    org = codes.org if codes is not None else factorized(keys["org_code"])
+    place = factorized(keys["region"].fillna(keys["province"]))
+    n = len(keys)
+    return pa.table({
+        "rid": pa.array(np.arange(n, dtype=np.int32)),
+        "store": pa.array(np.broadcast_to(np.asarray(store, dtype=bool), n)),
+        "code": nullable(code),
+        "code_valid": pa.array(keys["code_valid"].to_numpy(dtype=bool)),
+        "org_code": nullable(org),
+        "place": pa.array(place.astype(np.int32)),
+        "trade": pa.array(keys["trade"], type=pa.string()),
+        "phones": pa.array(keys["phones"]),
+    })
+
+
+def block(engine, table, *, rules: list[BlockRule] | None = None, max_block: int = 1000) -> BlockingResult:
+    """Candidate pairs over `table` (`block_table`), left in the engine as `candidate_pairs (a, b, phone)`."""
     rules = BLOCK_RULES if rules is None else rules
     names = list(dict.fromkeys(r.name for r in rules))
     phone_ord = names.index("phone") if "phone" in names else -1
-    engine.register("keys", keys)
+    engine.register("keys", table)
     engine.execute("CREATE OR REPLACE TEMP TABLE rule_pairs (a INTEGER, b INTEGER, ord TINYINT)")
     skipped = dict.fromkeys(names, 0)
     for rule in rules:

@@ -57,8 +57,16 @@ def cluster(n: int, a: np.ndarray, b: np.ndarray, weight: np.ndarray, *, code: n
         codes[ra] = ca if ca >= 0 else cb
         cities[ra] = joined
         merged[i] = True
-    roots = np.array([find(i) for i in range(n)], dtype=np.int64)
-    return roots, merged
+    return _roots(np.asarray(parent, dtype=np.int64)), merged
+
+
+def _roots(parent: np.ndarray) -> np.ndarray:
+    """Every record's root, by pointer jumping over the whole parent array at once."""
+    while True:
+        grand = parent[parent]
+        if np.array_equal(grand, parent):
+            return parent
+        parent = grand
 
 
 def cluster_ids(roots: np.ndarray, key_rank: np.ndarray) -> np.ndarray:

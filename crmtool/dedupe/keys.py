@@ -17,6 +17,7 @@ Everything is computed once per distinct value and mapped back, so repeated name
 
 from __future__ import annotations
 
+import itertools
 import re
 from functools import lru_cache
 
@@ -111,8 +112,14 @@ def _map_unique(values: pd.Series, fn, types: list, processes: int = 1) -> list:
         import multiprocessing as mp
 
         with mp.get_context("fork").Pool(processes) as pool:
-            for chunk in chunks:
-                collect(pool.map(fn, chunk, chunksize=2000))
+            # two chunks in flight: the workers never wait for the parent to convert a chunk's results
+            pending = [pool.map_async(fn, chunk, chunksize=1000) for chunk in itertools.islice(chunks, 2)]
+            while pending:
+                results = pending.pop(0).get()
+                following = next(chunks, None)
+                if following is not None:
+                    pending.append(pool.map_async(fn, following, chunksize=1000))
+                collect(results)
     else:
         for chunk in chunks:
             collect([fn(v) for v in chunk])
@@ -203,18 +210,21 @@ def address_detail(values: pd.Series) -> pd.Series:
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    text = pd.Series(pd.arrays.ArrowStringArray(pc.utf8_normalize(_plain_array(values), "NFKC")), index=values.index)
-    text = text.str.replace(r"\s+", "", regex=True).str.replace(_ADDRESS_REGION.pattern, "", regex=True)
-    return text.mask(text.str.len().fillna(0) < 3)
+    from crmtool.dedupe.engine import DuckDBEngine
+
+    cells = pa.table({"a": pc.utf8_normalize(_plain_array(values), "NFKC")})
+    with DuckDBEngine() as engine:  # DuckDB's regexp_replace: ten times Arrow's on this pattern
+        engine.register("cells", cells)
+        text = engine.sql("""SELECT CASE WHEN length(s) >= 3 THEN s END AS s FROM (
+            SELECT regexp_replace(regexp_replace(a, '\\s+', '', 'g'), ?, '') AS s FROM cells)""",
+                          [_ADDRESS_REGION.pattern]).column("s")
+    return pd.Series(pd.arrays.ArrowStringArray(text.cast(pa.large_string())), index=values.index)
 
 
 # Vectorised fast paths for the cells that are already in their plainest form (most of a big column):
 # they give exactly what code_keys / phone_keys give for such a cell (tested), without a Python call
 # per value; every other cell still goes through those functions.
 _USCC_PLAIN = "^[0-9A-HJ-NPQRTUWXY]{18}$"  # 18 characters of the USCC set: normalisation changes nothing
-_MOBILE_PLAIN = "^1[3-9][0-9]{9}$"
-_LOCAL_PLAIN = "^[1-9][0-9]{6,7}$"
-_LANDLINE_DASHED = "^0[0-9]{2,3}-[0-9]{7,8}$"
 
 
 def _lookup(chars: str, values) -> np.ndarray:
@@ -260,33 +270,63 @@ def _plain_codes(arr) -> tuple[np.ndarray, list]:
     rows = np.flatnonzero(handled)
     code = arr.take(pa.array(rows))
     raw = _fixed_width(code, 18)
-    uscc = _lookup(USCC_CHARSET, np.arange(len(USCC_CHARSET)))[raw]
-    alnum = _lookup("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ", np.arange(36))[raw]
-    org_check = 11 - (alnum[:, 8:16] * np.array([3, 7, 9, 10, 5, 8, 4, 2])).sum(axis=1) % 11
+    uscc = _lookup(USCC_CHARSET, np.arange(len(USCC_CHARSET)))
+    alnum = _lookup("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ", np.arange(36))
+    org_total = np.zeros(len(raw), dtype=np.int64)  # position by position: no (rows × 18) temporaries
+    for j, w in enumerate((3, 7, 9, 10, 5, 8, 4, 2)):
+        org_total += alnum[raw[:, 8 + j]] * w
+    org_check = 11 - org_total % 11
     org_char = np.where(org_check == 11, ord("0"), np.where(org_check == 10, ord("X"), ord("0") + org_check))
-    weights = np.array([1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28])
-    check = np.frombuffer(USCC_CHARSET.encode(), dtype=np.uint8)[(31 - (uscc[:, :17] * weights).sum(axis=1) % 31) % 31]
+    total = np.zeros(len(raw), dtype=np.int64)
+    for j, w in enumerate((1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)):
+        total += uscc[raw[:, j]] * w
+    check = np.frombuffer(USCC_CHARSET.encode(), dtype=np.uint8)[(31 - total % 31) % 31]
     valid = (raw[:, 16] == org_char) & (raw[:, 17] == check)
     parts = [code, pa.array(valid), pc.utf8_slice_codeunits(code, 8, 17), pc.utf8_slice_codeunits(code, 2, 8)]
     return handled, [_scatter(part, rows, len(arr)) for part in parts]
 
 
+# A cell that is one number, whatever its punctuation (phone_keys would not split it or cut an extension).
+# (Fewer than 22 digits: phone_keys reads space-separated tokens of 11+ digits each as several numbers.)
+_ONE_NUMBER = r"""
+    regexp_full_match(p, '[+(]?[0-9][0-9 ()\-]*[0-9](\.0)?') AND NOT contains(p, '  ')
+    AND NOT regexp_matches(p, '[0-9]{7}-[0-9]{1,5}$')
+    AND (NOT contains(p, ' ') OR length(regexp_replace(p, '[^0-9]', '', 'g')) <= 21)"""
+# phone_keys' _line_key, column-wise: prefixes 0086/86 off, a mobile as is, the trunk 0 restored, the
+# area code (3 digits for 010/02x, else 4) dropped, a local number as is
+_LINE_KEY = """
+    WITH c AS (SELECT i, regexp_replace(regexp_replace(p, '\\.0$', ''), '[^0-9]', '', 'g') AS d FROM cells WHERE {one}),
+    n AS (SELECT i, CASE WHEN starts_with(d, '0086') THEN d[5:] WHEN starts_with(d, '86') AND length(d) >= 12
+                         THEN d[3:] ELSE d END AS d FROM c),
+    z AS (SELECT i, d, CASE WHEN NOT starts_with(d, '0') AND length(d) BETWEEN 9 AND 11 THEN '0' || d ELSE d END AS t
+          FROM n)
+    SELECT i, CASE WHEN length(d) = 11 AND regexp_full_match(d, '1[3-9][0-9]{{9}}') THEN d
+                   WHEN starts_with(t, '0') AND length(t) BETWEEN 10 AND 12
+                       THEN CASE WHEN t[2] IN ('1', '2') THEN t[4:] ELSE t[5:] END
+                   WHEN length(t) BETWEEN 7 AND 8 THEN t END AS k
+    FROM z ORDER BY i"""
+
+
 def _plain_phones(arr) -> tuple[np.ndarray, object]:
-    """(handled per row, the line key of each handled row, null elsewhere)."""
+    """(handled per row, a list with the line key of each handled row (or none), null elsewhere)."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    def match(pattern: str) -> np.ndarray:
-        return pc.match_substring_regex(arr, pattern).fill_null(False).to_numpy(zero_copy_only=False)
+    from crmtool.dedupe.engine import DuckDBEngine
 
-    as_is = match(_MOBILE_PLAIN) | match(_LOCAL_PLAIN)
-    dashed = match(_LANDLINE_DASHED)
-    digits = pc.replace_substring(arr, "-", "")
-    # area code: 3 digits for 010 and 02x, else 4 (phone_keys' _line_key)
-    short_area = pc.match_substring_regex(digits, "^0[12]").fill_null(False)
-    local = pc.if_else(short_area, pc.utf8_slice_codeunits(digits, 3), pc.utf8_slice_codeunits(digits, 4))
-    key = pc.if_else(pa.array(as_is), arr, pc.if_else(pa.array(dashed), local, pa.nulls(len(arr), arr.type)))
-    return as_is | dashed, key
+    cells = pa.table({"i": pa.array(np.arange(len(arr), dtype=np.int64)), "p": pc.utf8_normalize(arr, "NFKC")})
+    with DuckDBEngine() as engine:
+        engine.register("cells", cells)
+        found = engine.sql(_LINE_KEY.format(one=_ONE_NUMBER))
+    rows = found.column("i").to_numpy()
+    handled = np.zeros(len(arr), dtype=bool)
+    handled[rows] = True
+    key = found.column("k").combine_chunks()
+    sizes = np.zeros(len(arr), dtype=np.int32)
+    sizes[rows] = ~np.asarray(key.is_null())
+    offsets = pa.array(np.concatenate([[0], np.cumsum(sizes)]).astype(np.int32))
+    lists = pa.ListArray.from_arrays(offsets, key.drop_null().cast(pa.string()))
+    return handled, pc.if_else(pa.array(handled), lists, pa.nulls(len(arr), lists.type))
 
 
 def _with_fallback(values: pd.Series, handled: np.ndarray, fast: list, fn, types: list, processes: int) -> list:
@@ -306,6 +346,8 @@ def record_keys(table: pd.DataFrame, key: str, *, processes: int = 1) -> pd.Data
     """
     import pyarrow as pa
 
+    from crmtool.dedupe.memory import release_memory
+
     n = len(table)
     empty = pd.Series([pd.NA] * n, dtype="string", index=table.index)
     col = lambda name: table[name].astype("string") if name in table.columns else empty
@@ -315,6 +357,7 @@ def record_keys(table: pd.DataFrame, key: str, *, processes: int = 1) -> pd.Data
     name_types = [pa.string()] * len(NAME_FIELDS)
     for field, arr in zip(NAME_FIELDS, _map_unique(names, name_keys, name_types, processes), strict=True):
         out[field] = text(arr)
+    release_memory()
     codes = col("credit_code").str.strip().replace("", pd.NA)
     handled, fast = _plain_codes(_plain_array(codes))
     code, valid, org, division = _with_fallback(codes, handled, fast, code_keys,
@@ -323,11 +366,13 @@ def record_keys(table: pd.DataFrame, key: str, *, processes: int = 1) -> pd.Data
     out["code_valid"] = valid.fill_null(False).to_numpy(zero_copy_only=False).astype(bool)
     out["org_code"] = text(org)
     out["division"] = text(division)
+    release_memory()
     phones = col("phone").str.strip().replace("", pd.NA)
-    handled, key = _plain_phones(_plain_array(phones))
-    one_key = pa.ListArray.from_arrays(pa.array(np.arange(n + 1, dtype=np.int32)), key)
-    (line_keys,) = _with_fallback(phones, handled, [one_key], _phone_key_list, [pa.list_(pa.string())], processes)
+    handled, lists = _plain_phones(_plain_array(phones))
+    (line_keys,) = _with_fallback(phones, handled, [lists], _phone_key_list, [pa.list_(pa.string())], processes)
     line_keys = line_keys.fill_null(pa.scalar([], type=pa.list_(pa.string())))
     out["phones"] = pd.Series(pd.arrays.ArrowExtensionArray(line_keys))
-    out["address"] = address_detail(col("address")).astype("string").array
+    release_memory()
+    out["address"] = address_detail(col("address")).array
+    release_memory()
     return out

@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import time
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
@@ -34,18 +35,34 @@ class DedupeSettings:
     source_priority: dict | None = None
     recency: str | None = None
     decisions: dict[str, str] = field(default_factory=dict)  # pair_id → 是/否 (decisions.load_decisions)
-    memory_limit: str = "400MB"  # DuckDB's cap for the blocking joins; beyond it they spill to a temporary directory
+    memory_limit: str = "256MB"  # DuckDB's cap for the blocking joins; beyond it they spill to a temporary directory
     score_batch: int = 500_000  # candidate pairs scored at a time
 
 
-@dataclass
 class DedupeResult:
-    clusters: pd.DataFrame  # one row per input row: key, cluster_id, is_survivor, reasons (+ matched_account)
-    pairs: pd.DataFrame  # every scored pair at or above the floor: key_a, key_b, score, decision, reasons
-    golden: pd.DataFrame  # one row per cluster
-    review: pd.DataFrame  # the review-band pairs with both records side by side
-    blocks: list[dict]
-    stats: dict
+    """What a dedupe run found. `clusters`, `blocks` and `stats` are built by the run; `pairs`, `golden` and
+    `review` on first use (a caller that wants clusters only never pays for a million golden rows)."""
+
+    def __init__(self, clusters: pd.DataFrame, blocks: list[dict], stats: dict, build: _Outputs):
+        self.clusters = clusters  # one row per input row: key, cluster_id, is_survivor, reasons (+ matched_account)
+        self.blocks = blocks
+        self.stats = stats
+        self._build = build
+
+    @cached_property
+    def pairs(self) -> pd.DataFrame:
+        """Every kept pair: key_a, key_b, score, decision, reasons (the last two categorical)."""
+        return self._build.pair_frame()[PAIR_COLUMNS]
+
+    @cached_property
+    def golden(self) -> pd.DataFrame:
+        """One row per cluster: each data column's surviving value and `<column>__from`."""
+        return self._build.golden()
+
+    @cached_property
+    def review(self) -> pd.DataFrame:
+        """The review-band pairs still open, with both records side by side."""
+        return self._build.review()
 
 
 @dataclass
@@ -67,12 +84,13 @@ def dedupe(table: pd.DataFrame, key: str, settings: DedupeSettings | None = None
     With `store` (the accounts already in the CRM, same key column), new rows are matched against it
     and against each other; store rows are never compared with each other and are not in the output.
     """
-    from crmtool.dedupe.blocking import block
+    from crmtool.dedupe.blocking import block, block_table
     from crmtool.dedupe.cluster import cluster, cluster_ids
     from crmtool.dedupe.decisions import fingerprint_values
     from crmtool.dedupe.engine import DuckDBEngine
-    from crmtool.dedupe.golden import golden_records, survivors, validity_flags
+    from crmtool.dedupe.golden import survivors, validity_flags
     from crmtool.dedupe.keys import record_keys
+    from crmtool.dedupe.memory import release_memory
     from crmtool.dedupe.scoring import PairKeys
 
     settings = settings or DedupeSettings()
@@ -84,9 +102,9 @@ def dedupe(table: pd.DataFrame, key: str, settings: DedupeSettings | None = None
     keys = record_keys(everything, key, processes=settings.processes)
     pair_keys = PairKeys.from_keys(keys)
     flags = validity_flags(keys)
-    block_keys = _block_keys(keys, pair_keys, n_new)
+    block_keys = block_table(keys, np.arange(len(keys)) >= n_new, pair_keys)
     del keys  # from here on only the compact forms above (a third of the memory at a million rows)
-    _release_memory()
+    release_memory()
     timings["keys"] = time.perf_counter() - started
 
     t = time.perf_counter()
@@ -100,7 +118,7 @@ def dedupe(table: pd.DataFrame, key: str, settings: DedupeSettings | None = None
     timings["scoring"] = time.perf_counter() - t
     entity_code, entity_branch, entity_city = np.where(pair_keys.valid, pair_keys.code, -1), pair_keys.branch, pair_keys.city
     del pair_keys
-    _release_memory()
+    release_memory()
 
     t = time.perf_counter()
     is_match = pairs.decision == _MATCH
@@ -117,32 +135,72 @@ def dedupe(table: pd.DataFrame, key: str, settings: DedupeSettings | None = None
     t = time.perf_counter()
     survivor = survivors(everything, flags, key, label, key_rank, source_priority=settings.source_priority,
                          recency=settings.recency)
-    golden = golden_records(everything, flags, key, label, key_rank, clusters=label[:n_new],
-                            source_priority=settings.source_priority, recency=settings.recency)
-    timings["golden"] = time.perf_counter() - t
-    _release_memory()
-
     constrained = np.zeros(len(pairs.a), dtype=bool)
     constrained[refused] = True
-    reasons = _reasons(pairs, constrained, settings)
-    pair_frame = pd.DataFrame({
-        "key_a": row_keys.take(pairs.a), "key_b": row_keys.take(pairs.b),
-        "score": np.round(pairs.weight.astype(np.float64), 2),
-        "decision": pd.Categorical.from_codes(pairs.decision, categories=list(DECISIONS)),
-        "reasons": reasons,
-    })
-    cluster_frame = _cluster_frame(everything, key, row_keys, label, survivor, pairs, pair_frame, n_new,
+    build = _Outputs(everything, key, row_keys, key_rank, label, flags, pairs, _reasons(pairs, constrained, settings),
+                     n_new, settings)
+    cluster_frame = _cluster_frame(everything, key, row_keys, label, survivor, pairs, build.reasons, n_new,
                                    store is not None)
-    # a review pair whose rows ended in one entity through other matches is already answered
-    open_question = np.flatnonzero((pairs.decision == _REVIEW) & (label[pairs.a] != label[pairs.b]))
-    review = _review_frame(everything, pairs, pair_frame, open_question)
+    timings["outputs"] = time.perf_counter() - t
     timings["total"] = time.perf_counter() - started
     stats = {
         "records": int(n_new), "store_records": int(len(everything) - n_new), "candidate_pairs": int(blocked.total),
-        "matches": int((pairs.decision == _MATCH).sum()), "reviews": len(review),
+        "matches": int((pairs.decision == _MATCH).sum()), "reviews": len(build.open_questions()),
         "clusters": int(len(np.unique(label[:n_new]))), "seconds": {k: round(v, 3) for k, v in timings.items()},
     }
-    return DedupeResult(cluster_frame, pair_frame[PAIR_COLUMNS], golden, review, blocked.counts, stats)
+    return DedupeResult(cluster_frame, blocked.counts, stats, build)
+
+
+@dataclass
+class _Outputs:
+    """The run's compact state, from which the pair, golden and review frames are built on demand."""
+
+    table: pd.DataFrame
+    key: str
+    row_keys: object  # ArrowStringArray of every row's key
+    key_rank: np.ndarray
+    label: np.ndarray  # per row: position of the row whose key is its cluster_id
+    flags: dict
+    pairs: _Pairs
+    reasons: pd.Categorical
+    n_new: int
+    settings: DedupeSettings
+
+    def pair_frame(self) -> pd.DataFrame:
+        p = self.pairs
+        return pd.DataFrame({
+            "key_a": self.row_keys.take(p.a), "key_b": self.row_keys.take(p.b),
+            "score": np.round(p.weight.astype(np.float64), 2),
+            "decision": pd.Categorical.from_codes(p.decision, categories=list(DECISIONS)),
+            "reasons": self.reasons,
+        })
+
+    def golden(self) -> pd.DataFrame:
+        from crmtool.dedupe.golden import golden_records
+
+        return golden_records(self.table, self.flags, self.key, self.label, self.key_rank, clusters=self.label[:self.n_new],
+                              source_priority=self.settings.source_priority, recency=self.settings.recency)
+
+    def open_questions(self) -> np.ndarray:
+        """Review-band pairs whose rows did not end in one entity through other matches (those are answered)."""
+        p = self.pairs
+        return np.flatnonzero((p.decision == _REVIEW) & (self.label[p.a] != self.label[p.b]))
+
+    def review(self) -> pd.DataFrame:
+        """The open review pairs with both records' fields side by side."""
+        from crmtool.dedupe.decisions import fingerprint_values, pair_id
+
+        rows = self.open_questions()
+        a, b = self.pairs.a[rows], self.pairs.b[rows]
+        fa, fb = fingerprint_values(self.table.iloc[a]), fingerprint_values(self.table.iloc[b])
+        out = pd.DataFrame({"pair_id": pair_id(fa, fb), "key_a": self.row_keys.take(a), "key_b": self.row_keys.take(b),
+                            "score": np.round(self.pairs.weight[rows].astype(np.float64), 2)})
+        for column in ("name", "credit_code", "phone", "address"):
+            if column in self.table.columns:
+                values = self.table[column].astype("string")
+                out[f"{column}_a"], out[f"{column}_b"] = values.take(a).array, values.take(b).array
+        out["reasons"] = pd.Series(self.reasons[rows]).astype("string").array
+        return out.sort_values("score", ascending=False, kind="stable").reset_index(drop=True)
 
 
 @dataclass
@@ -164,19 +222,6 @@ def _tables(settings: DedupeSettings) -> _Tables:
         patterns = PatternTable(settings.weights)
         _TABLES[cache_key] = _Tables(patterns, decision_table(patterns.levels, patterns.weight, settings.thresholds))
     return _TABLES[cache_key]
-
-
-def _block_keys(keys: pd.DataFrame, pair_keys, n_new: int):
-    """The columns the blocking SQL reads, as one Arrow table (row number `rid`, `store` for store rows)."""
-    import pyarrow as pa
-
-    return pa.table({
-        "rid": pa.array(np.arange(len(keys), dtype=np.int32)),
-        "store": pa.array(np.arange(len(keys)) >= n_new),
-        "code_valid": pa.array(pair_keys.valid),
-        **{c: pa.array(keys[c], type=pa.string()) for c in ("code", "org_code", "trade", "region", "province")},
-        "phones": pa.array(keys["phones"]),
-    })
 
 
 def _score(batches, pair_keys, fp, settings) -> _Pairs:
@@ -222,18 +267,6 @@ def _reasons(pairs: _Pairs, constrained: np.ndarray, settings: DedupeSettings) -
     return pd.Categorical.from_codes(codes.reshape(-1), categories=pd.Index(labels, dtype=object))
 
 
-def _release_memory() -> None:
-    """Hand freed heap back to the OS (glibc keeps it otherwise), so peak RSS stays low."""
-    import ctypes
-    import gc
-
-    gc.collect()
-    try:
-        ctypes.CDLL("libc.so.6").malloc_trim(0)
-    except (OSError, AttributeError):
-        pass
-
-
 def _align(store: pd.DataFrame, table: pd.DataFrame) -> pd.DataFrame:
     """The store's rows with the input's columns (missing ones empty), every value as text."""
     out = pd.DataFrame(index=range(len(store)))
@@ -242,7 +275,8 @@ def _align(store: pd.DataFrame, table: pd.DataFrame) -> pd.DataFrame:
     return out.astype({c: "string" for c in out.columns if not c.startswith("_row")})
 
 
-def _cluster_frame(table, key, row_keys, label, survivor, pairs: _Pairs, pair_frame, n_new, incremental) -> pd.DataFrame:
+def _cluster_frame(table, key, row_keys, label, survivor, pairs: _Pairs, reasons: pd.Categorical, n_new,
+                   incremental) -> pd.DataFrame:
     """Per row: cluster id, survivor flag, and why (the strongest merged pair that links it)."""
     import pyarrow as pa
     import pyarrow.compute as pc
@@ -261,11 +295,10 @@ def _cluster_frame(table, key, row_keys, label, survivor, pairs: _Pairs, pair_fr
     rows[pos] = other
     absent = rows < 0
     other_key = pa.chunked_array(pa.array(row_keys)).cast(pa.large_string()).take(pa.array(rows, mask=absent))
-    distinct, inverse = np.unique(pair_frame["score"].to_numpy()[which], return_inverse=True)
+    distinct, inverse = np.unique(np.round(pairs.weight[which].astype(np.float64), 2), return_inverse=True)
     score_of = np.zeros(n, dtype=np.int64)
     score_of[pos] = inverse.reshape(-1)
     score_text = pa.array([f"{v:.1f}" for v in distinct.tolist()], type=pa.large_string()).take(pa.array(score_of, mask=absent))
-    reasons = pair_frame["reasons"].array
     code_of = np.zeros(n, dtype=np.int64)
     code_of[pos] = reasons.codes[which]
     why_text = pa.array(np.asarray(reasons.categories, dtype=object), type=pa.large_string()).take(pa.array(code_of, mask=absent))
@@ -279,21 +312,4 @@ def _cluster_frame(table, key, row_keys, label, survivor, pairs: _Pairs, pair_fr
         store_of = np.full(len(table), -1, dtype=np.int64)
         store_of[label[store_rows]] = store_rows
         frame["matched_account"] = row_keys.take(store_of[label], allow_fill=True)
-    return frame.iloc[:n_new].reset_index(drop=True)
-
-
-def _review_frame(table: pd.DataFrame, pairs: _Pairs, pair_frame: pd.DataFrame, rows: np.ndarray) -> pd.DataFrame:
-    """The review-band pairs (`rows` of the pair arrays) with both records' fields side by side."""
-    from crmtool.dedupe.decisions import fingerprint_values, pair_id
-
-    a, b = pairs.a[rows], pairs.b[rows]
-    fa, fb = fingerprint_values(table.iloc[a]), fingerprint_values(table.iloc[b])
-    picked = pair_frame.iloc[rows]
-    out = pd.DataFrame({"pair_id": pair_id(fa, fb), "key_a": picked["key_a"].array, "key_b": picked["key_b"].array,
-                        "score": picked["score"].to_numpy()})
-    for column in ("name", "credit_code", "phone", "address"):
-        if column in table.columns:
-            values = table[column].astype("string")
-            out[f"{column}_a"], out[f"{column}_b"] = values.take(a).array, values.take(b).array
-    out["reasons"] = picked["reasons"].astype("string").array
-    return out.sort_values("score", ascending=False, kind="stable").reset_index(drop=True)
+    return frame.iloc[:n_new].reset_index(drop=True) if n_new < len(table) else frame

@@ -1,4 +1,4 @@
-"""`run_dedupe`: the file-level entry the `crmtool dedupe` command calls (read → dedupe → write)."""
+"""The file-level entries the `crmtool dedupe` command calls (read → dedupe or lead match → write)."""
 
 from __future__ import annotations
 
@@ -8,6 +8,9 @@ from pathlib import Path
 import pandas as pd
 
 from crmtool.errors import ConfigError, InputError
+
+
+STORE_SUFFIXES = (".duckdb", ".db")
 
 
 def load_store_accounts(path: str | Path, table: str = "accounts") -> pd.DataFrame:
@@ -27,6 +30,54 @@ def load_store_accounts(path: str | Path, table: str = "accounts") -> pd.DataFra
     return frame.astype("string")
 
 
+def load_accounts(path: str | Path) -> pd.DataFrame:
+    """Accounts from a CRM store (.duckdb/.db: its `accounts` table) or from any file `crmtool read` accepts."""
+    from crmtool.read import read_table
+
+    path = Path(path)
+    if path.suffix.lower() in STORE_SUFFIXES:
+        return load_store_accounts(path)
+    if not path.exists():
+        raise InputError(path, "no such file")
+    return read_table(path).table.astype("string")
+
+
+def _checked_key(table: pd.DataFrame, key: str, source: str | Path, option: str = "--key") -> None:
+    if key not in table.columns:
+        data = [c for c in table.columns if not c.startswith("_")]
+        raise ConfigError(f"{option} {key}: no such column in {source} (columns: {', '.join(data) or 'none'})")
+    duplicated = table[key].duplicated() & table[key].notna()
+    if duplicated.any():
+        raise ConfigError(f"{option} {key}: values are not unique in {source} "
+                          f"(e.g. {table.loc[duplicated, key].iloc[0]!r}); pick a column that identifies a row, "
+                          "or _row_id")
+    if table[key].isna().any():
+        raise ConfigError(f"{option} {key}: empty in {int(table[key].isna().sum())} row(s) of {source}")
+
+
+def run_lead_match(input_path: str | Path, key: str, out: str | Path, *, against: str | Path, account_key: str,
+                   sheet: str | None = None, processes: int | None = None) -> dict:
+    """Match the leads of one file to existing accounts (crmtool.dedupe.leads); write one row per lead."""
+    from crmtool.dedupe.leads import match_leads
+    from crmtool.dedupe.pipeline import DedupeSettings
+    from crmtool.read import read_table
+    from crmtool.tableio import write_table
+
+    leads = read_table(input_path, sheet=sheet).table
+    _checked_key(leads, key, input_path)
+    accounts = load_accounts(against)
+    _checked_key(accounts, account_key, against, "--account-key")
+    settings = DedupeSettings(processes=processes or os.cpu_count() or 1)
+    found = match_leads(leads, key, accounts, account_key, settings)
+    found = found.rename(columns={"lead_key": key})
+    found["decision"] = found["decision"].astype("string")
+    write_table(found, out)
+    decisions = found["decision"].value_counts()
+    return {"input": str(input_path), "against": str(against), "out": str(out), "leads": len(found),
+            "accounts": len(accounts), "matched": int(decisions.get("match", 0)),
+            "review": int(decisions.get("review", 0)), "unmatched": int(decisions.get("non-match", 0))}
+
+
 def run_dedupe(input_path: str | Path, key: str, out: str | Path, *, pairs: str | Path | None = None,
                review: str | Path | None = None, against: str | Path | None = None,
                decisions: str | Path | None = None, golden: str | Path | None = None,
@@ -39,21 +90,12 @@ def run_dedupe(input_path: str | Path, key: str, out: str | Path, *, pairs: str 
     from crmtool.tableio import write_table
 
     table = read_table(input_path, sheet=sheet).table
-    if key not in table.columns:
-        data = [c for c in table.columns if not c.startswith("_")]
-        raise ConfigError(f"--key {key}: no such column in {input_path} (columns: {', '.join(data) or 'none'})")
-    duplicated = table[key].duplicated() & table[key].notna()
-    if duplicated.any():
-        raise ConfigError(f"--key {key}: values are not unique in {input_path} "
-                          f"(e.g. {table.loc[duplicated, key].iloc[0]!r}); pick a column that identifies a row, "
-                          "or _row_id")
-    if table[key].isna().any():
-        raise ConfigError(f"--key {key}: empty in {int(table[key].isna().sum())} row(s) of {input_path}")
+    _checked_key(table, key, input_path)
     store_path = Path(decisions) if decisions else Path(out).parent / DEFAULT_FILE
     settings = DedupeSettings(decisions=load_decisions(store_path), processes=processes or os.cpu_count() or 1)
-    store = load_store_accounts(against) if against else None
+    store = load_accounts(against) if against else None
     if store is not None and key not in store.columns:
-        raise ConfigError(f"--against {against}: its accounts table has no column '{key}' to identify accounts")
+        raise ConfigError(f"--against {against}: its accounts have no column '{key}' to identify them")
     result = dedupe(table, key, settings, store=store)
     clusters = result.clusters.copy()
     clusters["is_survivor"] = clusters["is_survivor"].map({True: "true", False: "false"})

@@ -131,6 +131,7 @@ class PairKeys:
     form: np.ndarray
     branch: np.ndarray
     has_phone: np.ndarray
+    address: np.ndarray  # integer code of the address street part (-1: none)
     code_text: object  # pyarrow arrays
     trade_text: object
     address_text: object
@@ -152,7 +153,7 @@ class PairKeys:
             name=codes("name_norm"), trade=codes("trade"),
             trade_len=pc.utf8_length(trade).fill_null(0).to_numpy(zero_copy_only=False).astype(np.int16),
             city=codes("region"), province=codes("province"), form=codes("org_form"), branch=codes("branch"),
-            has_phone=phone_count(keys) > 0,
+            has_phone=phone_count(keys) > 0, address=codes("address"),
             code_text=text("code"), trade_text=trade, address_text=text("address"),
         )
 
@@ -224,9 +225,10 @@ def comparison_patterns(k: PairKeys, a: np.ndarray, b: np.ndarray, phone_match: 
 
     d["phone"] = np.select([phone_match, k.has_phone[a] & k.has_phone[b]], [1, 2], 0)
 
-    present = ~np.asarray(k.address_text.is_null())
-    ask = np.flatnonzero(present[a] & present[b])
-    match = np.zeros(n, dtype=bool)
+    ad_a, ad_b = k.address[a], k.address[b]
+    both = (ad_a >= 0) & (ad_b >= 0)
+    match = both & (ad_a == ad_b)
+    ask = np.flatnonzero(both & ~match)
     match[ask] = _distance(k.address_text, a[ask], b[ask], Indel.normalized_similarity, score_cutoff=0.9) >= 0.9
-    d["address"] = np.select([match, present[a] & present[b]], [1, 2], 0)
+    d["address"] = np.select([match, both], [1, 2], 0)
     return encode(d)

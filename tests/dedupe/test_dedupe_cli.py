@@ -208,3 +208,59 @@ def test_golden_record_takes_valid_values_and_records_their_source():
     assert golden["phone__from"] == "1"  # equally valid phones: the more complete row wins
     assert golden["address__from"] == "2"
     assert result.clusters.set_index("id").loc["2", "is_survivor"]
+
+
+LEADS = [
+    {"lead_id": "L1", "company": "华信科技（北京）有限公司", "mobile": "", "credit_code": ""},
+    {"lead_id": "L2", "company": "宏達電子", "mobile": "", "credit_code": CODE_B},
+    {"lead_id": "L3", "company": "杭州未来餐饮管理有限公司", "mobile": "13700137000", "credit_code": ""},
+]
+ACCOUNTS = [
+    {"account_id": "S1", "name": "北京华信科技有限公司", "credit_code": CODE_A, "phone": "010-62345678"},
+    {"account_id": "S3", "name": "深圳宏达电子有限公司", "credit_code": CODE_B},
+    {"account_id": "S4", "name": "上海华信科技有限公司"},
+]
+
+
+def _write_leads(path: Path) -> Path:
+    pd.DataFrame(LEADS).to_csv(path, index=False, encoding="utf-8-sig")
+    return path
+
+
+def test_leads_mode_matches_each_lead_to_an_account_from_a_file_or_a_store(cli, tmp_path):
+    import json
+
+    leads = _write_leads(tmp_path / "leads.csv")
+    account_file = _write_csv(ACCOUNTS, tmp_path / "accounts.csv")
+    store = _store(tmp_path / "crm.duckdb", ACCOUNTS)
+    for against in (account_file, store):
+        out = tmp_path / f"matches_{against.suffix[1:]}.csv"
+        result = cli("dedupe", leads, "--leads", "--key", "lead_id", "--against", against, "--account-key", "account_id",
+                     "--out", out, "--json")
+        assert result.code == ExitCode.OK, result.stderr
+        summary = json.loads(result.stdout)
+        assert (summary["leads"], summary["matched"], summary["unmatched"]) == (3, 2, 1)
+        found = _read(out)
+        assert list(found.columns) == ["lead_id", "account_key", "score", "decision", "reasons"]
+        found = found.set_index("lead_id")
+        assert found.loc["L1", "account_key"] == "S1" and found.loc["L1", "decision"] == "match"
+        assert found.loc["L2", "account_key"] == "S3" and "code_equal_valid" in found.loc["L2", "reasons"]
+        assert found.loc["L3", "account_key"] == "" and found.loc["L3", "decision"] == "non-match"
+
+
+def test_leads_mode_usage_errors(cli, tmp_path):
+    leads = _write_leads(tmp_path / "leads.csv")
+    accounts_file = _write_csv(ACCOUNTS, tmp_path / "accounts.csv")
+    no_against = cli("dedupe", leads, "--leads", "--key", "lead_id", "--out", tmp_path / "m.csv")
+    assert no_against.code == ExitCode.USAGE and "--against" in no_against.stderr
+    bad_key = cli("dedupe", leads, "--leads", "--key", "lead_id", "--against", accounts_file, "--out", tmp_path / "m.csv")
+    assert bad_key.code == ExitCode.USAGE and "--account-key" in bad_key.stderr  # accounts have no lead_id column
+    with_pairs = cli("dedupe", leads, "--leads", "--key", "lead_id", "--against", accounts_file, "--account-key",
+                     "account_id", "--out", tmp_path / "m.csv", "--pairs", tmp_path / "p.csv")
+    assert with_pairs.code == ExitCode.USAGE
+    without_leads = cli("dedupe", leads, "--key", "lead_id", "--account-key", "account_id", "--out", tmp_path / "m.csv")
+    assert without_leads.code == ExitCode.USAGE
+    missing = cli("dedupe", leads, "--leads", "--key", "lead_id", "--against", tmp_path / "none.csv", "--out",
+                  tmp_path / "m.csv")
+    assert missing.code == ExitCode.INPUT_UNREADABLE
+    assert not (tmp_path / "m.csv").exists()

@@ -75,7 +75,7 @@ def _keys(rows, store=None):
 
 
 def test_blocking_counts_pairs_per_rule_and_credits_new_pairs_once():
-    from crmtool.dedupe.blocking import block
+    from crmtool.dedupe.blocking import block, block_table
     from crmtool.dedupe.engine import DuckDBEngine
 
     keys = _keys([
@@ -85,7 +85,7 @@ def test_blocking_counts_pairs_per_rule_and_credits_new_pairs_once():
         {"id": "d", "name": "广州宏达贸易有限公司"},
     ])
     with DuckDBEngine() as engine:
-        result = block(engine, keys)
+        result = block(engine, block_table(keys, keys["store"]))
         found = result.table()
     counts = {c["rule"]: c for c in result.counts}
     assert counts["phone"]["pairs"] == 1 and counts["phone"]["new_pairs"] == 1
@@ -96,24 +96,24 @@ def test_blocking_counts_pairs_per_rule_and_credits_new_pairs_once():
 
 
 def test_blocking_skips_oversized_blocks_and_reports_them():
-    from crmtool.dedupe.blocking import block
+    from crmtool.dedupe.blocking import block, block_table
     from crmtool.dedupe.engine import DuckDBEngine
 
     keys = _keys([{"id": str(i), "name": f"{'甲乙丙丁戊己庚辛壬癸'[i]}公司", "phone": "13800138000"} for i in range(10)])
     with DuckDBEngine() as engine:
-        result = block(engine, keys, max_block=5)
+        result = block(engine, block_table(keys, keys["store"]), max_block=5)
     counts = {c["rule"]: c for c in result.counts}
     assert counts["phone"] == {"rule": "phone", "pairs": 0, "new_pairs": 0, "skipped_keys": 1}
 
 
 def test_blocking_never_pairs_two_store_rows():
-    from crmtool.dedupe.blocking import block
+    from crmtool.dedupe.blocking import block, block_table
     from crmtool.dedupe.engine import DuckDBEngine
 
     keys = _keys([{"id": "s1", "name": "北京华信科技有限公司"}, {"id": "s2", "name": "北京华信科技有限公司"},
                   {"id": "n1", "name": "华信科技"}], store=[True, True, False])
     with DuckDBEngine() as engine:
-        result = block(engine, keys)
+        result = block(engine, block_table(keys, keys["store"]))
         found = result.table()
     pairs = set(zip(found.column("a").to_pylist(), found.column("b").to_pylist()))
     assert pairs == {(2, 0), (2, 1)}

@@ -17,7 +17,7 @@ CODE_B = complete_uscc("91110108MA02BBBB")
 
 def _pairs(rows, store=None) -> dict[tuple[str, str], str]:
     """Candidate pairs by id → the first rule that found them."""
-    from crmtool.dedupe.blocking import block
+    from crmtool.dedupe.blocking import block, block_table
     from crmtool.dedupe.engine import DuckDBEngine
     from crmtool.dedupe.keys import record_keys
 
@@ -26,7 +26,7 @@ def _pairs(rows, store=None) -> dict[tuple[str, str], str]:
     keys["store"] = store if store is not None else False
     ids = keys["_key"].tolist()
     with DuckDBEngine() as engine:
-        result = block(engine, keys[["rid", "store", "code", "code_valid", "org_code", "phones", "trade", "region", "province"]])
+        result = block(engine, block_table(keys, keys["store"]))
         found = engine.sql("SELECT a, b, first FROM candidate_pairs").to_pylist()
     names = [c["rule"] for c in result.counts]
     return {(ids[p["a"]], ids[p["b"]]): names[p["first"]] for p in found}
@@ -156,7 +156,21 @@ def test_vectorised_code_and_phone_keys_equal_the_per_value_functions():
         assert (code[i].as_py(), valid[i].as_py(), org[i].as_py(), division[i].as_py()) == code_keys(codes.iloc[i])
     phones = pd.concat([records["phone"], pd.Series(["010-65937957", "0371-3489088", "02165937957", "65937957",
                                                      "13800138000", "0898-43779047", "1380013800", None], dtype="string")])
-    handled, key = _plain_phones(_plain_array(phones))
-    assert handled.mean() > 0.3
+    handled, lists = _plain_phones(_plain_array(phones))
+    assert handled.mean() > 0.6
     for i in np.flatnonzero(handled):
-        assert (key[i].as_py(),) == phone_keys(phones.iloc[i])
+        assert tuple(lists[i].as_py()) == phone_keys(phones.iloc[i])
+
+
+@pytest.mark.parametrize("cell", [
+    "+86 138 0013 8000", "13800138000.0", "(0898)43779047", "0086 13800138000", "010-65937957-123", "138 0013 8000",
+    "0592-50498573 0592-50498574", "+86-25-65937957", "86-13800138000", "１３８００１３８０００", "+86 25 6593 7957",
+    "059250498573", "65937957", "123", "0000000000", "8613800138000", "13800138000  13900139000", "021 5555 6666",
+    "65937957 65937958", "13800138000 13900139000", "(010)65937957", "0086 138 0013 8000", "+(86)13800138000",
+])
+def test_vectorised_phone_key_of_one_cell_equals_phone_keys(cell):
+    from crmtool.dedupe.keys import _plain_array, _plain_phones, phone_keys
+
+    handled, lists = _plain_phones(_plain_array(pd.Series([cell], dtype="string")))
+    if handled[0]:
+        assert tuple(lists[0].as_py()) == phone_keys(cell)
