@@ -367,9 +367,24 @@ def _kpis(ctx: "RunContext") -> dict:
             raw.append(pd.DataFrame({f: table[fm.columns[0]].astype("string") if fm.columns and fm.columns[0] in table
                                      else pd.Series(fm.constant, index=table.index, dtype="string")
                                      for f, fm in mapping.fields.items()}))
-        before[object_name] = frame_kpis(pd.concat(raw, ignore_index=True), obj, object_name)
-        after[object_name] = frame_kpis(read_frame(ctx, "map", f"{object_name}.parquet"), obj, object_name)
+        raw = pd.concat(raw, ignore_index=True)
+        mapped = read_frame(ctx, "map", f"{object_name}.parquet")
+        clusters = _clusters(ctx, object_name)
+        before[object_name] = frame_kpis(raw, obj, object_name, clusters=clusters)
+        after[object_name] = frame_kpis(mapped, obj, object_name, clusters=None if clusters is None else
+                                        clusters[clusters["_row_id"].isin(mapped["_row_id"])])
     return {"before": before, "after": after}
+
+
+def _clusters(ctx: "RunContext", object_name: str) -> "pd.DataFrame | None":
+    """The dedupe stage's clusters of the object's rows (`_row_id`, `cluster_id`), if it deduplicated them:
+    the duplicate rate before is that of the source rows, after that of the rows left to load."""
+    path = ctx.path("dedupe", f"{object_name}_clusters.parquet")
+    if not path.exists():
+        return None
+    import pandas as pd
+
+    return pd.read_parquet(path, columns=["_row_id", "cluster_id"])
 
 
 def verify(ctx: "RunContext") -> dict:

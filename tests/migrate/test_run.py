@@ -53,6 +53,12 @@ def test_samples_migrate_into_duckdb_and_every_row_is_accounted_for(cli, project
     assert accounts["source_rows"] == 30 + 16  # workbook rows 4–33 and the ERP export's 16
     assert accounts["merged"] > 0  # the same companies appear in both sources and within each
 
+    # the duplicate-rate KPI comes from dedupe's clusters: before, the sources' share of merged rows;
+    # after, none left among the rows to load
+    kpis = manifest["kpis"]
+    assert kpis["before"]["accounts"]["duplicate_rate"] == pytest.approx(accounts["merged"] / accounts["source_rows"], abs=1e-6)
+    assert kpis["after"]["accounts"]["duplicate_rate"] == 0
+
     outcomes = pd.read_parquet(run_dir / "outcomes.parquet")
     read_rows = sum(len(pd.read_parquet(p)) for p in (run_dir / "read").glob("*.parquet"))
     assert len(outcomes) == read_rows and outcomes["_row_id"].is_unique
