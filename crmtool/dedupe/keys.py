@@ -1,12 +1,9 @@
 """Matching keys per record, derived with the cleanse rules.
 
 Name keys come from `crmtool.cleanse.company_name` (normalisation, branch part, organisation form,
-region, trade-name key); credit codes from `crmtool.cleanse.credit_code`. Two keys are derived here
-because the cleanse functions do not give them yet:
+region, trade-name key) as they are; credit codes from `crmtool.cleanse.credit_code`. One key is
+derived here because the cleanse functions do not give it:
 
-- a branch whose parent cannot be delimited by an organisation form (创祥国汽车销售海口分公司):
-  the place name before the branch word is found in the division table, so the parent's trade name
-  and the branch tag (海口分公司) still come out;
 - phone keys, vectorised: every number in the cell reduced to its subscriber digits (a mobile's 11
   digits, a landline's local number after the area code) plus the area code when present. Parsing
   each cell with libphonenumber (cleanse.phone.parse_one) costs ~250 µs a cell, minutes on a million
@@ -25,11 +22,8 @@ import numpy as np
 import pandas as pd
 
 NAME_FIELDS = ("name_norm", "trade", "region", "province", "org_form", "branch")
-_BRANCH_WORDS = ("分公司", "分行", "支行", "办事处", "营业部", "分店", "代表处", "分所", "分厂", "分部", "分中心",
-                 "分社", "营业所", "分理处")
 _NON_DIGIT = re.compile(r"\D+")
-# What is left of an organisation form the cleanse list does not know (…独资企业 → 独资 after 企业).
-_FORM_RESIDUE = re.compile(r"(个人独资|独资|股份|有限|集团)$")
+_SPACES = re.compile(r"\s+")
 
 
 def name_keys(name: str) -> tuple:
@@ -41,49 +35,8 @@ def name_keys(name: str) -> tuple:
         return (None,) * len(NAME_FIELDS)
     a = out.attrs
     branch = a.get("branch") if a.get("is_branch") == "true" else None
-    trade, city, province, form = a.get("name_key"), a.get("city"), a.get("province"), a.get("org_form")
-    if branch is not None and a.get("parent") is None:
-        parent, branch = _split_undelimited_branch(out.clean)
-        if parent:
-            inner = check_company_name(parent).attrs
-            trade = inner.get("name_key")
-            city, province, form = inner.get("city"), inner.get("province"), inner.get("org_form")
-    if a.get("region") and f"（{a['region']}）" in out.clean:
-        city, province = _infix_region(a["region"], city, province)
-    norm = re.sub(r"\s+", "", out.clean)
-    if trade:
-        trade = _FORM_RESIDUE.sub("", trade) or trade
-    return norm, trade or None, city, province, form, (branch or None)
-
-
-def _infix_region(region: str, city: str | None, province: str | None) -> tuple[str | None, str | None]:
-    """Region of a bracketed infix (华信（北京）科技) read the way a prefix is read.
-
-    cleanse's infix lookup takes the first division of that name, and 西安 is also a county (西安区)
-    in Jilin and Heilongjiang; read as a prefix, a short name means the province or prefecture.
-    """
-    from crmtool.cleanse.company_name import find_region
-
-    _, text, prefix_province, prefix_city = find_region(region + "华信")
-    if text == region and (prefix_city or prefix_province):
-        return prefix_city, prefix_province
-    return city, province
-
-
-def _split_undelimited_branch(name: str) -> tuple[str | None, str]:
-    """创祥国汽车销售海口分公司 → (创祥国汽车销售, 海口分公司): a place name right before the branch word."""
-    from crmtool.cleanse.divisions import name_index
-
-    word = next((w for w in _BRANCH_WORDS if name.endswith(w)), None)
-    if word is None:
-        return None, name
-    head = name[: -len(word)]
-    index = name_index()
-    for size in (4, 3, 2):
-        place = head[-size:]
-        if len(head) > size + 1 and (place in index or place.rstrip("市区县") in index):
-            return head[:-size], place + word
-    return None, name
+    return (_SPACES.sub("", out.clean), a.get("name_key") or None, a.get("city"), a.get("province"), a.get("org_form"),
+            branch or None)
 
 
 PARALLEL_FROM = 20000  # distinct names below this are parsed in-process: a pool costs more than it saves

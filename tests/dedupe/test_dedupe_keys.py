@@ -41,6 +41,13 @@ def test_infix_region_is_read_as_a_city_not_a_county_of_that_name():
     assert name_keys("宇聚（西安）茶叶专业合作社")[2:4] == ("西安市", "陕西省")
 
 
+def test_short_company_forms_leave_no_residue_in_the_trade_key():
+    # 股份公司 is written for 股份有限公司: the trade key must equal the full form's, or the two never meet
+    assert name_keys("北京光通信息技术股份公司")[1] == name_keys("北京光通信息技术股份有限公司")[1] == "光通信息技术"
+    assert name_keys("北京光通信息技术股份公司")[4] == "股份公司"
+    assert name_keys("温州瑞丰服装个人独资企业")[1:5:3] == ("瑞丰服装", "个人独资企业")
+
+
 def test_branch_without_delimitable_parent():
     norm, trade, city, province, form, branch = name_keys("创祥国汽车销售海口分公司")
     assert (trade, branch) == ("创祥国汽车销售", "海口分公司")
