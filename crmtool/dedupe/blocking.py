@@ -162,18 +162,16 @@ def block_table(keys, store, codes=None):
     `store`: per row, whether it is a store row. `codes`: the integer codes already made for scoring
     (scoring.PairKeys), to reuse."""
     import numpy as np
-    import pandas as pd
     import pyarrow as pa
 
-    def factorized(values: pd.Series) -> np.ndarray:
-        return pd.factorize(values, use_na_sentinel=True)[0].astype(np.int32)
+    from crmtool.dedupe.scoring import int_codes
 
     def nullable(values: np.ndarray):
         return pa.array(values, mask=values < 0, type=pa.int32())
 
-    code = codes.code if codes is not None else factorized(keys["code"])
-    org = codes.org if codes is not None else factorized(keys["org_code"])
-    place = factorized(keys["region"].fillna(keys["province"]))
+    code = codes.code if codes is not None else int_codes(keys["code"])
+    org = codes.org if codes is not None else int_codes(keys["org_code"])
+    place = int_codes(keys["region"].fillna(keys["province"]))
     n = len(keys)
     return pa.table({
         "rid": pa.array(np.arange(n, dtype=np.int32)),

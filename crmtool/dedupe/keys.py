@@ -14,7 +14,6 @@ Everything is computed once per distinct value and mapped back, so repeated name
 
 from __future__ import annotations
 
-import itertools
 import re
 from functools import lru_cache
 
@@ -28,57 +27,56 @@ _SPACES = re.compile(r"\s+")
 
 def name_keys(name: str) -> tuple:
     """(normalised name, trade-name key, city, province, organisation form, branch tag) for one name."""
-    from crmtool.cleanse.company_name import check_company_name
-
-    out = check_company_name(name)
+    out = _check_company_name()(name)
     if out.clean is None:
         return (None,) * len(NAME_FIELDS)
     a = out.attrs
-    branch = a.get("branch") if a.get("is_branch") == "true" else None
-    return (_SPACES.sub("", out.clean), a.get("name_key") or None, a.get("city"), a.get("province"), a.get("org_form"),
-            branch or None)
+    clean = out.clean
+    return (clean if clean.isalnum() else _SPACES.sub("", clean), a["name_key"], a["city"], a["province"], a["org_form"],
+            (a["branch"] or None) if a["is_branch"] == "true" else None)
+
+
+@lru_cache(maxsize=1)
+def _check_company_name():
+    from crmtool.cleanse.company_name import check_company_name
+
+    return check_company_name
 
 
 PARALLEL_FROM = 20000  # distinct names below this are parsed in-process: a pool costs more than it saves
-CHUNK = 50_000  # distinct values whose results are held as Python objects at once
+BATCH = 5_000  # distinct values a worker turns into Arrow at once
 
 
 def _map_unique(values: pd.Series, fn, types: list, processes: int = 1) -> list:
     """Apply `fn` once per distinct non-null value; return one Arrow array per result field (`types`),
     aligned with `values` (null where the value is null).
 
-    Results are turned into Arrow a chunk of distinct values at a time, so that a million parsed
-    names never sit in memory as Python tuples at once.
+    Results are turned into Arrow a batch of distinct values at a time, in the worker that computed
+    them: a million parsed names never sit in memory as Python tuples, and what travels back from a
+    worker is Arrow buffers, not pickled tuples.
     """
     import pyarrow as pa
 
     codes, uniques = pd.factorize(values, use_na_sentinel=True)
-    chunks = (uniques[i:i + CHUNK].tolist() for i in range(0, len(uniques), CHUNK))
-    columns: list[list] = [[] for _ in types]
-
-    def collect(results: list) -> None:
-        fields = list(zip(*results, strict=True)) if results else [() for _ in types]
-        for column, values_, type_ in zip(columns, fields, types, strict=True):
-            column.append(pa.array(values_, type=type_))
-
+    batches = [(fn, types, uniques[i:i + BATCH].tolist()) for i in range(0, len(uniques), BATCH)]
     if processes > 1 and len(uniques) >= PARALLEL_FROM:
         import multiprocessing as mp
 
         with mp.get_context("fork").Pool(processes) as pool:
-            # two chunks in flight: the workers never wait for the parent to convert a chunk's results
-            pending = [pool.map_async(fn, chunk, chunksize=1000) for chunk in itertools.islice(chunks, 2)]
-            while pending:
-                results = pending.pop(0).get()
-                following = next(chunks, None)
-                if following is not None:
-                    pending.append(pool.map_async(fn, following, chunksize=1000))
-                collect(results)
+            results = list(pool.imap(_arrow_batch, batches))
     else:
-        for chunk in chunks:
-            collect([fn(v) for v in chunk])
+        results = [_arrow_batch(batch) for batch in batches]
     index = pa.array(codes, mask=codes < 0, type=pa.int64())
-    return [pa.chunked_array(column, type=type_).take(index)
-            for column, type_ in zip(columns, types, strict=True)]
+    return [pa.chunked_array([r[i] for r in results], type=type_).take(index) for i, type_ in enumerate(types)]
+
+
+def _arrow_batch(batch: tuple) -> list:
+    """`fn` over a batch of values, as one Arrow array per result field."""
+    import pyarrow as pa
+
+    fn, types, values = batch
+    fields = list(zip(*map(fn, values), strict=True)) if values else [() for _ in types]
+    return [pa.array(column, type=type_) for column, type_ in zip(fields, types, strict=True)]
 
 
 @lru_cache(maxsize=1 << 16)
