@@ -7,7 +7,7 @@ rather than estimated by EM, so that results do not drift with the data. The pai
 the sum; its reasons list every field that contributed, with its weight.
 
 A pair's levels are stored as one small integer, its *pattern* (a mixed-radix number with one digit
-per field): there are only 6,804 possible patterns, so weights, decisions and reasons text are
+per field): there are only 9,072 possible patterns, so weights, decisions and reasons text are
 computed once per pattern and looked up, and a pair costs a few bytes whatever its reasons say.
 
 String similarity is rapidfuzz over code points (`process.cpdist`: one call per field over a chunk
@@ -31,7 +31,7 @@ FIELD_LEVELS: dict[str, tuple[str, ...]] = {
     "form": ("form_same", "form_differ"),
     "branch": ("branch_conflict",),
     "phone": ("phone_match", "phone_differ"),
-    "address": ("address_match", "address_differ"),
+    "address": ("address_match", "address_contains", "address_differ"),
 }
 _RADIX = {f: len(levels) + 1 for f, levels in FIELD_LEVELS.items()}
 _STRIDE = dict(zip(FIELD_LEVELS, np.cumprod([1] + [_RADIX[f] for f in FIELD_LEVELS][:-1]).tolist(), strict=True))
@@ -62,6 +62,7 @@ class Weights:
         "phone_match": 8.0,
         "phone_differ": -1.0,
         "address_match": 3.0,
+        "address_contains": 2.0,     # one is the other plus detail (建国路88号 / 建国路88号SOHO现代城A座1205)
         "address_differ": -1.0,
     })
 
@@ -132,6 +133,8 @@ class PairKeys:
     branch: np.ndarray
     has_phone: np.ndarray
     address: np.ndarray  # integer code of the address street part (-1: none)
+    address_len: np.ndarray  # its length in characters
+    address_numbered: np.ndarray  # it has a house number (…88号, 88 in a street): a place, not only a street
     code_text: object  # pyarrow arrays
     trade_text: object
     address_text: object
@@ -147,14 +150,16 @@ class PairKeys:
         def text(column: str):
             return pa.array(keys[column], type=pa.string())
 
-        trade = text("trade")
+        trade, address = text("trade"), text("address")
         return cls(
             code=codes("code"), valid=keys["code_valid"].to_numpy(dtype=bool), org=codes("org_code"),
             name=codes("name_norm"), trade=codes("trade"),
             trade_len=pc.utf8_length(trade).fill_null(0).to_numpy(zero_copy_only=False).astype(np.int16),
             city=codes("region"), province=codes("province"), form=codes("org_form"), branch=codes("branch"),
             has_phone=phone_count(keys) > 0, address=codes("address"),
-            code_text=text("code"), trade_text=trade, address_text=text("address"),
+            address_len=pc.utf8_length(address).fill_null(0).to_numpy(zero_copy_only=False).astype(np.int32),
+            address_numbered=pc.match_substring_regex(address, "[0-9]").fill_null(False).to_numpy(zero_copy_only=False),
+            code_text=text("code"), trade_text=trade, address_text=address,
         )
 
 
@@ -186,6 +191,18 @@ def _distance(texts, a: np.ndarray, b: np.ndarray, scorer, **kwargs) -> np.ndarr
     left = texts.take(a).to_pylist()
     right = texts.take(b).to_pylist()
     return process.cpdist(left, right, scorer=scorer, workers=-1, **kwargs)
+
+
+def _contains(k: PairKeys, a: np.ndarray, b: np.ndarray, among: np.ndarray) -> np.ndarray:
+    """The shorter street part, with a house number and 4+ characters, is the start of the longer one."""
+    from rapidfuzz.distance import Prefix
+
+    shorter = np.minimum(k.address_len[a], k.address_len[b])
+    numbered = np.where(k.address_len[a] <= k.address_len[b], k.address_numbered[a], k.address_numbered[b])
+    out = np.zeros(len(a), dtype=bool)
+    ask = np.flatnonzero(among & (shorter >= 4) & numbered)
+    out[ask] = _distance(k.address_text, a[ask], b[ask], Prefix.similarity) == shorter[ask]
+    return out
 
 
 def comparison_patterns(k: PairKeys, a: np.ndarray, b: np.ndarray, phone_match: np.ndarray) -> np.ndarray:
@@ -240,5 +257,5 @@ def comparison_patterns(k: PairKeys, a: np.ndarray, b: np.ndarray, phone_match: 
     match = both & (ad_a == ad_b)
     ask = np.flatnonzero(both & ~match)
     match[ask] = _distance(k.address_text, a[ask], b[ask], Indel.normalized_similarity, score_cutoff=0.9) >= 0.9
-    d["address"] = np.select([match, both], [1, 2], 0)
+    d["address"] = np.select([match, _contains(k, a, b, both & ~match), both], [1, 2, 3], 0)
     return encode(d)

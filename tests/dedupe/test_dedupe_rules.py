@@ -117,3 +117,18 @@ def test_every_row_gets_exactly_one_cluster_and_one_survivor_per_cluster():
     assert (clusters.groupby("cluster_id")["is_survivor"].sum() == 1).all()
     merged = clusters[clusters.duplicated("cluster_id", keep=False) & ~clusters["is_survivor"]]
     assert merged["reasons"].str.startswith("matched ").all()
+
+
+def test_an_address_with_more_detail_agrees_with_the_shorter_one():
+    # the samples' 智远网络 rows: same trade name and city, one without its form, different phones
+    rows = [
+        {"id": "1", "name": "北京智远网络科技有限公司", "phone": "010-85881234", "address": "北京市朝阳区建国路88号SOHO现代城A座1205"},
+        {"id": "2", "name": "北京智远网络科技", "phone": "13911112222", "address": "北京市朝阳区建国路88号"},
+    ]
+    result, c = _clusters(rows)
+    assert c["1"] == c["2"]
+    assert "address_contains+2.0" in result.pairs["reasons"].iloc[0]
+    # a street alone (no house number) is not a place: many companies share 建国路
+    rows[1]["address"] = "北京市朝阳区建国路"
+    result, c = _clusters(rows)
+    assert c["1"] != c["2"] and "address_contains" not in result.pairs["reasons"].iloc[0]
