@@ -11,7 +11,8 @@ Contenders:
 - crmtool-duckdb / crmtool-postgresql: `crmtool.migrate.load.load_object` into an empty store, the
   whole load stage (canonicalise, hash, fetch, snapshot, upsert, per-row load file) = "load";
   then the same frame again, all rows unchanged = "re-load"; and, on a fresh store, the target's
-  own write, `Target.upsert` of all rows = "upsert";
+  own write, `Target.upsert` of all rows = "upsert" (the first write: it also adds the primary key),
+  then all rows again with one field changed = "update" (every key exists: the MERGE / UPDATE path);
 - pandas-duckdb / pandas-postgresql: `DataFrame.to_sql(if_exists="append", chunksize=10_000)` through
   SQLAlchemy (duckdb-engine; psycopg 3) into a new table: a plain insert of text columns, no key,
   no types, no upsert. DuckDB's to_sql runs at about a thousand rows a second, so by default it gets
@@ -122,6 +123,9 @@ def child_crmtool(kind: str, data: Path, work: Path) -> dict:
             fields = rows.drop(columns="_row_id")
             times["upsert"] = _timed(lambda: target.upsert("accounts", fields, "bench"))
             assert len(target.fetch("accounts", ["A00000001"])) == 1
+            changed = fields.assign(owner="赵敏")
+            times["update"] = _timed(lambda: target.upsert("accounts", changed, "bench2"))
+            assert target.fetch("accounts", ["A00000001"])["owner"].tolist() == ["赵敏"]
         with open_target(urls["load"], model) as target:
             counts = {}
             times["load"] = _timed(lambda: counts.update(first=load_object(target, "accounts", rows, "r1", work / "r1")))

@@ -15,10 +15,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from crmtool.errors import TargetError
-from crmtool.migrate.targets.frames import TEXT, text_frame
+from crmtool.migrate.targets.frames import TEXT, text_arrow, text_frame
 
 if TYPE_CHECKING:
     import pandas as pd
+    import pyarrow as pa
 
     from crmtool.migrate.model import ObjectDef
     from crmtool.migrate.targets.base import Target
@@ -37,6 +38,14 @@ def _engine():
     return duckdb.connect()
 
 
+def _text_table(rows: "pd.DataFrame", fields: list[str]) -> "pa.Table":
+    """`fields` of a text frame as Arrow string columns, '' and missing ones null."""
+    import pyarrow as pa
+
+    return pa.table([text_arrow(rows[f]) if f in rows.columns else pa.nulls(len(rows), pa.string()) for f in fields],
+                    names=fields)
+
+
 def row_hash(rows: "pd.DataFrame", fields: list[str]) -> "pd.Series":
     """md5 (hex) of each row's field values in `fields` order, joined by U+001F, empty as U+001E.
 
@@ -48,12 +57,10 @@ def row_hash(rows: "pd.DataFrame", fields: list[str]) -> "pd.Series":
     """
     import pandas as pd
 
-    from crmtool.migrate.targets.frames import frame_to_arrow
-
     if not fields:
         raise ValueError("row_hash needs at least one field")
     names = [f"c{i}" for i in range(len(fields))]
-    table = frame_to_arrow(text_frame(rows, fields), fields).rename_columns(names)
+    table = _text_table(rows, fields).rename_columns(names)
     parts = ", ".join(f"coalesce(nullif({n}, ''), chr({ord(NULL_MARK)}))" for n in names)
     con = _engine().cursor()
     try:
@@ -74,7 +81,8 @@ def canonical_rows(rows: "pd.DataFrame", obj: "ObjectDef", object_name: str) -> 
 
     fields = list(obj.fields)
     frame = text_frame(rows, fields)
-    typed = {name: f.sql_type for name, f in obj.fields.items() if f.sql_type != "VARCHAR"}
+    typed = {name: f.sql_type for name, f in obj.fields.items()
+             if f.sql_type != "VARCHAR" and not _is_canonical(frame[name], f.sql_type)}
     if not typed or frame.empty:
         return frame
     con = _engine().cursor()
@@ -97,10 +105,38 @@ def canonical_rows(rows: "pd.DataFrame", obj: "ObjectDef", object_name: str) -> 
     return out
 
 
+def _is_canonical(values: "pd.Series", sql_type: str) -> bool:
+    """True when every value is already the text a target prints for it (so canonicalising keeps it):
+    Arrow parses it to `sql_type` and prints it back unchanged. Arrow prints integers, two-place
+    decimals, booleans and 4-digit-year dates and datetimes the way targets do (sqltext)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    from crmtool.migrate.targets.frames import arrow_type
+
+    text = text_arrow(values)
+    arrow = pa.timestamp("s") if sql_type == "TIMESTAMP" else arrow_type(sql_type)
+    if arrow == pa.string() or text.null_count == len(text):
+        return text.null_count == len(text)
+    try:
+        parsed = text.cast(arrow)
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        return False
+    if sql_type in ("DATE", "TIMESTAMP"):
+        years = pc.min_max(pc.year(parsed))
+        if years["min"].as_py() < 1000 or years["max"].as_py() > 9999:
+            return False
+    return bool(pc.all(pc.equal(parsed.cast(pa.string()), text)).as_py())
+
+
 def check_keys(keys: "pd.Series", object_name: str, key: str) -> None:
+    import pyarrow.compute as pc
+
     missing = int(keys.isna().sum())
     if missing:
         raise TargetError(f"{object_name}: {missing} row(s) without {key}, the external id; every row loaded needs one")
+    if pc.count_distinct(text_arrow(keys)).as_py() == len(keys):
+        return
     repeated = keys[keys.duplicated()]
     if len(repeated):
         raise TargetError(f"{object_name}: {repeated.nunique()} {key} value(s) appear more than once "
@@ -110,12 +146,14 @@ def check_keys(keys: "pd.Series", object_name: str, key: str) -> None:
 def classify(new_hash: "pd.Series", keys: "pd.Series", current: "pd.DataFrame", fields: list[str], key: str):
     """A numpy array aligned with `keys`: inserted (not in the target), updated (hash differs), unchanged."""
     import numpy as np
-    import pandas as pd
+    import pyarrow.compute as pc
 
-    stored = pd.Series(row_hash(current, fields).array, index=current[key].array, dtype=TEXT)
-    old = pd.Series(stored.reindex(keys.array).array, index=keys.index, dtype=TEXT)
-    present = old.notna().to_numpy()
-    same = (old == new_hash).fillna(False).to_numpy(dtype=bool)
+    if current.empty:
+        return np.full(len(keys), "inserted")
+    where = pc.index_in(text_arrow(keys), value_set=text_arrow(current[key]).combine_chunks())
+    old = pc.take(text_arrow(row_hash(current, fields)), where)
+    present = where.is_valid().to_numpy(zero_copy_only=False)
+    same = pc.fill_null(pc.equal(old, text_arrow(new_hash)), False).to_numpy(zero_copy_only=False)
     return np.select([~present, same], ["inserted", "unchanged"], "updated")
 
 
@@ -214,7 +252,9 @@ def load_object(target: "Target", object_name: str, rows: "pd.DataFrame", run_id
         take_snapshot(run_dir, object_name, data[key], current, key)
         target.ensure_schema([object_name])
         changed = status != "unchanged"
-        if changed.any():
+        if changed.all():
+            target.upsert(object_name, data.assign(_crm_hash=hashes), run_id)
+        elif changed.any():
             target.upsert(object_name, data[changed].assign(_crm_hash=hashes[changed]), run_id)
     write_load_file(Path(run_dir) / "load" / f"{object_name}.csv", rows["_row_id"] if "_row_id" in rows.columns else None,
                     data[key], status, run_id)

@@ -47,6 +47,16 @@ def select_text(obj: "ObjectDef", dialect: Dialect, alias: str = "") -> str:
     return ", ".join(f"{to_text(prefix + quote(c), t, dialect)} AS {quote(c)}" for c, t in column_types(obj).items())
 
 
-def create_table(obj: "ObjectDef", table: str) -> str:
+def typed_select(types: dict[str, str], text_columns: set[str]) -> str:
+    """The select list over staged rows: columns still text (`text_columns`) cast to their SQL type."""
+    return ", ".join(f"CAST({quote(c)} AS {t})" if c in text_columns and t != "VARCHAR" else quote(c)
+                     for c, t in types.items())
+
+
+def create_table(obj: "ObjectDef", table: str, primary_key: bool = True) -> str:
+    """The object's table. Without `primary_key` the table is created keyless, for its first write to
+    add the key over the loaded rows at once (SQL targets do: building the index once is several times
+    faster than maintaining it row by row)."""
     columns = ", ".join(f"{quote(c)} {t}" for c, t in column_types(obj).items())
-    return f"CREATE TABLE IF NOT EXISTS {table} ({columns}, PRIMARY KEY ({quote(obj.external_id)}))"
+    key = f", PRIMARY KEY ({quote(obj.external_id)})" if primary_key else ""
+    return f"CREATE TABLE IF NOT EXISTS {table} ({columns}{key})"
