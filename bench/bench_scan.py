@@ -9,7 +9,8 @@
    + _crm_hash, _crm_run_id, _crm_loaded_at).
 2. crmtool, pushed down: the scan's rule set (completeness, validity and — for unique fields —
    uniqueness of every field) as the one aggregate query of crmtool.validate.kpi_sql, on all ROWS rows,
-   and on the first GX_ROWS rows (the size GX gets, for a same-size ratio); then the full KPI query
+   and on the first GX_ROWS rows (the size GX gets, for a same-size ratio; `rowid < GX_ROWS`, a parallel
+   scan, where a LIMIT subquery would read serially); then the full KPI query
    (plus consistency: region and date contradictions; plus timeliness) on all rows.
 3. great-expectations 1.x on pandas, on the first GX_ROWS rows (10M rows of 17 text columns do not fit
    a pandas + GX run on this machine in reasonable time; --gx-rows sets the size and the report says
@@ -173,7 +174,8 @@ def crmtool_query(store, model, config, *, limit: int | None, full: bool):
     from crmtool.validate.kpi_sql import object_query
     from crmtool.validate.kpis import store_source
 
-    relation = None if limit is None else f"(SELECT * FROM {store.relation('accounts')} LIMIT {int(limit)})"
+    # the first `limit` rows as stored: a rowid range is a parallel scan, where LIMIT reads serially
+    relation = None if limit is None else f"(SELECT * FROM {store.relation('accounts')} WHERE rowid < {int(limit)})"
     source = store_source(store, model, "accounts", relation)  # as store_kpis sees the table
     return object_query("accounts", model["accounts"], source, "duckdb", placeholders=config.placeholder_values(),
                         as_of=datetime(2026, 11, 23, tzinfo=timezone.utc), consistency=full, timeliness=full)
@@ -197,7 +199,7 @@ def fetch_frame(store, limit: int):
     t = time.perf_counter()
     fields = list(store.columns("accounts"))
     select = ", ".join(f'CAST("{c}" AS VARCHAR) AS "{c}"' for c in fields)
-    frame = store.con.sql(f"SELECT {select} FROM accounts LIMIT {int(limit)}").to_arrow_table()
+    frame = store.con.sql(f"SELECT {select} FROM accounts WHERE rowid < {int(limit)} ORDER BY rowid").to_arrow_table()
     import pandas as pd
 
     frame = frame.to_pandas(types_mapper=pd.ArrowDtype).astype("string")

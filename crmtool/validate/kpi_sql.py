@@ -25,7 +25,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from crmtool.validate.kpi_regions import ADDRESS_REGION_PATTERN, province_codes, regions_values_sql
-from crmtool.validate.rules import BLANK_CHARS, USCC_SHAPE, Between, InSet, Uscc, field_value_rules
+from crmtool.validate.rules import (
+    BLANK_CHARS, EMAIL, EMAIL_LOCAL_LENGTH, USCC_SHAPE, Between, InSet, Regex, Uscc, field_value_rules,
+)
 from crmtool.validate.scan_store import quote_ident, quote_literal
 from crmtool.validate.sql import check_sql, full_match_sql
 
@@ -60,6 +62,7 @@ class Source:
     regions: str | None = None  # relation of the region lookup (Store.regions()); None: inline VALUES
     constrained: set[str] = field(default_factory=set)  # columns a PRIMARY KEY / UNIQUE constraint keeps distinct
     low_cardinality: set[str] = field(default_factory=set)  # text columns with few distinct values (store stats)
+    uscc_function: str | None = None  # the store's vectorised credit-code check (kpi_uscc), if it has one
 
     def column_type(self, name: str) -> str:
         if not self.typed or not isinstance(self.columns, dict):
@@ -95,10 +98,12 @@ class Dialect:
             return f"coalesce(count_if({condition}), 0)"  # count_if of no rows is NULL
         return f"count(*) FILTER (WHERE {condition})"
 
-    def starts_blank(self, expr: str) -> str:
-        """A cheap superset test: the first character is a control character, a space or another blank."""
+    def starts_blank(self, expr: str, first: str | None = None) -> str:
+        """A cheap superset test: the first character is a control character, a space or another blank.
+        first: the value's first code point (`ord`) when the query has it already."""
+        first = first or f"ord({expr})"
         wide = [ord(c) for c in BLANK_CHARS if ord(c) > 32]
-        return f"(ord({expr}) <= 32 OR ord({expr}) IN ({', '.join(map(str, wide))}))"
+        return f"({first} <= 32 OR {first} IN ({', '.join(map(str, wide))}))"
 
     def edge_blank(self, expr: str) -> str:
         """The text starts or ends with a blank character (cheap tests before the costly trim)."""
@@ -116,14 +121,15 @@ class Dialect:
         distinct value of a dictionary-compressed (low-cardinality) column."""
         return f"({expr} IS NULL OR {self.member(f'lower({self.trim(expr)})', ['', *placeholders])})"
 
-    def missing(self, expr: str, placeholders: list[str]) -> str:
+    def missing(self, expr: str, placeholders: list[str], first: str | None = None) -> str:
         """NULL, blank, or a placeholder once trimmed and lower-cased.
 
         DuckDB gets the exact test only for values that could need it, the rest exit early: a value
         starting with a blank is trimmed and compared; a value longer than any placeholder (plus
         PAD_BYTES of trailing blanks) is present; so is one whose first character starts no placeholder
         (in either case); the few left are compared as they are, then trimmed at the end, then
-        lower-cased."""
+        lower-cased. first: the value's first code point (`ord(expr)`), computed once per value by the
+        caller."""
         exact = self.member(f"lower({self.trim(expr)})", ["", *placeholders])
         if self.name == "postgres":
             return f"({expr} IS NULL OR {exact})"
@@ -133,9 +139,10 @@ class Dialect:
         ends = " OR ".join(f"suffix({expr}, {quote_literal(c)})" for c in BLANK_CHARS)
         cased_branch = (f"WHEN strlen({expr}) <= {max(len(p.encode()) for p in cased)} "
                         f"THEN {self.member(f'lower({expr})', cased)} " if cased else "")
-        return (f"({expr} IS NULL OR {expr} = '' OR CASE WHEN {self.starts_blank(expr)} THEN {exact} "
+        first = first or f"ord({expr})"
+        return (f"({expr} IS NULL OR {expr} = '' OR CASE WHEN {self.starts_blank(expr, first)} THEN {exact} "
                 f"WHEN strlen({expr}) > {longest + PAD_BYTES} THEN FALSE "
-                f"WHEN list_position({list(firsts)}, ord({expr})) IS NULL THEN FALSE "
+                f"WHEN list_position({list(firsts)}, {first}) IS NULL THEN FALSE "
                 f"WHEN {self.member(expr, placeholders)} THEN TRUE "
                 f"WHEN {ends} THEN {exact} "
                 f"{cased_branch}ELSE FALSE END)")
@@ -186,27 +193,23 @@ def object_query(object_name: str, obj, source: Source, dialect: str, *, placeho
 def _field_query(obj, present, source: Source, d: Dialect, typed, placeholders, plan: Plan, timeliness_field,
                  timeliness_days, as_of, timeliness: bool) -> str:
     """Rows, non-missing and valid counts of every field, and timely rows, in one aggregate."""
-    from crmtool.validate.kpi_uscc import hex_column, word_columns
-
     index = dict((name, i) for i, name in present)
     cols = [f"{f'b.{quote_ident(name)}' if name in typed else d.text(f'b.{quote_ident(name)}')} AS x{i}"
             for i, name in present]
-    fast_codes = {i for i, name in present if d.name == "duckdb" and _has_uscc(obj.fields[name])}
-    for i in fast_codes:
-        cols.append(hex_column(d.text(f"b.{quote_ident(dict(present)[i])}"), f"w{i}"))
     if "_crm_loaded_at" in source.columns:
         cols.append("b._crm_loaded_at AS r_loaded")
-    cols.append("1 AS one")
     low = {i for i, name in present if name in source.low_cardinality and name not in typed and d.name == "duckdb"}
+    firsts = {i for i, name in present if name not in typed and i not in low and d.name == "duckdb"}
+    cols += [f"ord({d.text(f'b.{quote_ident(name)}')}) AS o{i}" for i, name in present if i in firsts]
+    cols.append("1 AS one")
     flags = []
     for i, name in present:
         if i in low:  # plain expressions of the value: evaluated once per distinct value
-            valid = validity_sql(obj.fields[name], f"x.x{i}", d.name)
+            valid = validity_sql(obj.fields[name], f"x.x{i}", d.name, uscc_function=source.uscc_function)
             flags.append(f"{d.missing_exact(f'x.x{i}', placeholders)} AS m{i}, coalesce({valid}, FALSE) AS v{i}")
         else:
-            flags.append(f"{_missing(d, f'x.x{i}', obj.fields[name], name in typed, placeholders)} AS m{i}, x.x{i}")
-    for i in fast_codes:
-        flags += word_columns(f"x.w{i}_hex", f"w{i}")
+            first = f"x.o{i}" if i in firsts else None
+            flags.append(f"{_missing(d, f'x.x{i}', obj.fields[name], name in typed, placeholders, first)} AS m{i}, x.x{i}")
     timestamp = _timeliness(source, index, d, timeliness_field) if timeliness else None
     if timestamp:
         plan.timeliness = True
@@ -218,17 +221,13 @@ def _field_query(obj, present, source: Source, d: Dialect, typed, placeholders, 
             aggregates.append(f"{d.count_if(f'NOT m{i} AND v{i}')} AS ok{i}")
             continue
         valid = validity_sql(obj.fields[name], f"x{i}", d.name, typed=name in typed,
-                             words=f"w{i}" if i in fast_codes else None)
+                             uscc_function=source.uscc_function)
         aggregates.append(f"{d.count_if(f'CASE WHEN m{i} THEN FALSE ELSE coalesce({valid}, FALSE) END')} AS ok{i}")
     if timestamp:
         cutoff = f"ts >= TIMESTAMP '{_cutoff(as_of, timeliness_days)}'"
         aggregates.append(f"{d.count_if(cutoff)} AS timely")
     return (f"SELECT {', '.join(aggregates)} FROM (SELECT {', '.join(flags) or 'x.one'} "
             f"FROM (SELECT {', '.join(cols)} FROM {source.relation} AS b) AS x) AS f")
-
-
-def _has_uscc(field_def) -> bool:
-    return any(isinstance(c, Uscc) for rule in field_value_rules("_", "_", field_def) for c in rule.checks)
 
 
 def _distinct_query(obj, i: int, name: str, source: Source, d: Dialect, typed, placeholders) -> str:
@@ -271,25 +270,29 @@ def _consistency_query(object_name, obj, index, source: Source, d: Dialect, type
             f"FROM {source.relation} AS b) AS x {' '.join(joins)}) AS f"), regions
 
 
-def validity_sql(field_def, column: str, dialect: str, *, typed: bool = False, words: str | None = None) -> str:
+def validity_sql(field_def, column: str, dialect: str, *, typed: bool = False,
+                 uscc_function: str | None = None) -> str:
     """TRUE when a non-missing value is valid: the checks of crmtool.validate.sql.valid_sql (the field's
     type or semantic form, picklist, pattern, length, range) without its blank test, which the
     missing flag has made already. In a typed store column the column type guarantees the type rule,
-    and a range is compared as a number. words: the column prefix of the code's bytes as integers
-    (kpi_uscc.word_columns), for the fast credit-code check in DuckDB."""
+    and a range is compared as a number. uscc_function: the store's vectorised credit-code check
+    (crmtool.validate.kpi_uscc), used instead of the SQL arithmetic."""
     d = Dialect(dialect)
     parts = []
-    for rule in field_value_rules("_", "_", field_def):
+    rules = field_value_rules("_", "_", field_def)
+    email = any(c == Regex(EMAIL) for rule in rules for c in rule.checks)
+    for rule in rules:
         if typed and rule.kind == "type":
             continue
         for check in rule.checks:
-            if typed and isinstance(check, Between):
+            if email and check == Regex(EMAIL_LOCAL_LENGTH):
+                # EMAIL has one "@" and an ASCII local part: its length is the position of the "@" − 1
+                parts.append(f"strpos({column}, '@') <= 65")
+            elif typed and isinstance(check, Between):
                 parts += [f"{column} >= {float(check.min)!r}"] if check.min is not None else []
                 parts += [f"{column} <= {float(check.max)!r}"] if check.max is not None else []
-            elif isinstance(check, Uscc) and words and not typed:
-                from crmtool.validate.kpi_uscc import uscc_check
-
-                parts.append(uscc_check(column, words))
+            elif isinstance(check, Uscc) and uscc_function and not typed:
+                parts.append(f"{uscc_function}({column})")
             elif isinstance(check, InSet):  # the same membership test, without DuckDB's IN-to-join rewrite
                 parts.append(d.member(column if not typed else d.text(column), list(check.values)))
             else:
@@ -308,11 +311,11 @@ CANONICAL = {"integer": r"-?(0|[1-9][0-9]*)", "decimal": r"-?(0|[1-9][0-9]*)\.[0
              "datetime": r"[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}"}
 
 
-def _missing(d: Dialect, expr: str, field_def, typed: bool, placeholders: list[str]) -> str:
+def _missing(d: Dialect, expr: str, field_def, typed: bool, placeholders: list[str], first: str | None = None) -> str:
     """The missing flag. A typed value is never blank, and a placeholder only when one is written like
     the type's canonical text (say "0" for an integer): only those are compared."""
     if not typed:
-        return d.missing(expr, placeholders)
+        return d.missing(expr, placeholders, first)
     import re
 
     pattern = re.compile(CANONICAL[field_def.type])

@@ -1,56 +1,116 @@
-"""The credit-code check characters for DuckDB at scan speed: the same test as crmtool.validate.sql.uscc_sql.
+"""The credit-code check characters at scan speed in DuckDB: the same test as crmtool.validate.sql.uscc_sql.
 
-`uscc_sql` (verify's) reads each of the 18 characters with `substr` + `strpos`: 50 string calls a
-value, about half of a scan's time on a 10-million-row accounts table. Here the code's bytes are read
-once (`hex` in the query's first level, three 64-bit integers in the next), each byte is a shift and a mask,
-and a character's value (its index in the GB 32100 character set, or its base-36 value for the
-organisation code) is a lookup in a constant list indexed by the byte. The arithmetic is the standard's
-(position 17: GB 11714 mod-11 over positions 9-16; position 18: GB 32100 mod-31 over 1-17).
+In SQL the check costs about 1.4 µs of CPU per code even in its cheapest form found (the code's bytes
+read once through `hex` as three integers, a constant-list lookup per byte, the shape as one regular
+expression): on a 10-million-row accounts table that was half of the scan. Here it is a vectorised
+Arrow function DuckDB calls once per vector of values (`USCC_FUNCTION`, registered on a DuckDB
+store's connection by `register` when the KPI statement is built, `DuckDBStore.uscc_function`): the values' bytes are gathered into an (n, 18) array, each
+pair of bytes is one lookup in a table of what it adds to the weighted sums (and to a count of
+characters outside the GB 32100 set: the shape test); 0.1–0.2 µs per code. It holds the GIL
+while it runs, so when both DuckDB threads call it at once one waits: inside the two-thread KPI
+statement it costs about twice its CPU time alone, still a third of the SQL's (docs/benchmarks.md).
 
-tests/validate/test_kpis_uscc.py checks it against `uscc_sql` and the cleanse module's Python
-`is_valid_uscc` on tens of thousands of codes, valid and corrupted; PostgreSQL keeps `uscc_sql`.
+The arithmetic is the standard's (position 17: GB 11714 mod-11 over positions 9-16, base-36 values;
+position 18: GB 32100 mod-31 over 1-17). tests/validate/test_kpis_uscc.py checks it against
+`uscc_sql`, the cleanse module's `is_valid_uscc` and the standard's example code; PostgreSQL keeps
+`uscc_sql`.
 """
 
 from __future__ import annotations
 
-from crmtool.validate.rules import ORG_WEIGHTS, USCC_CHARSET, USCC_SHAPE, USCC_WEIGHTS
-from crmtool.validate.sql import full_match_sql
+from functools import lru_cache
+from typing import TYPE_CHECKING
 
-_FIRST, _LAST = 48, 90  # "0" … "Z": the bytes a code of the right shape can hold
+from crmtool.validate.rules import ORG_WEIGHTS, USCC_CHARSET, USCC_WEIGHTS
 
+if TYPE_CHECKING:
+    import pyarrow as pa
 
-def _table(value) -> str:
-    return "[" + ",".join("NULL" if value(chr(o)) is None else str(value(chr(o))) for o in range(_FIRST, _LAST)) + "]"
-
-
-_USCC_VALUE = _table(lambda ch: USCC_CHARSET.index(ch) if ch in USCC_CHARSET else None)
-_BASE36_VALUE = _table(lambda ch: int(ch, 36) if ch.isalnum() else None)
+USCC_FUNCTION = "crm_uscc_valid"
+_LENGTH = 18
 
 
-def hex_column(text_sql: str, prefix: str) -> str:
-    """Select-list item of the query's first level: the code's bytes as hex, for 18-byte values only."""
-    return f"CASE WHEN strlen({text_sql}) = 18 THEN hex({text_sql}) END AS {prefix}_hex"
+_LOW, _HIGH = 20, 40  # bit positions of the packed sums (see _tables)
+_PAIRS = _LENGTH // 2
 
 
-def word_columns(hex_sql: str, prefix: str) -> list[str]:
-    """Select-list items of the next level: the bytes as three integers (`<prefix>_1` bytes 1-8, `_2`
-    9-16, `_3` 17-18)."""
-    parts = ((1, 16), (17, 16), (33, 4))
-    return [f"CAST('0x' || substr({hex_sql}, {start}, {size}) AS UBIGINT) AS {prefix}_{k}"
-            for k, (start, size) in enumerate(parts, 1)]
+@lru_cache(maxsize=1)
+def _tables():
+    """(pair table, remainder tables) for `valid_codes`.
+
+    The code's 18 bytes are read as 9 little-endian 16-bit pairs; pair j's table (entries
+    65,536·j … 65,536·j + 65,535) holds, packed as one int64, what its two characters add to three sums:
+    bits 0-19 GB 32100 (positions 1-17 weighted by GB 32100, position 18 by 1: a code is valid when
+    this sum ≡ 0 mod 31, i.e. its last value is (31 − Σ₁₇ mod 31) mod 31), bits 20-39 GB 11714
+    (positions 9-16, base-36 values), and from bit 40 the count of characters outside the GB 32100
+    set (the shape test). So one lookup per pair and one row sum give every sum; none overflows its
+    bits. The remainder tables: GB 32100 sum → whether it is ≡ 0 mod 31; GB 11714 sum → its remainder
+    mod 11; position 17's character → the remainder mod 11 it stands for ("0123456789X"[11 − r], 11
+    read as 0), −1 for any other."""
+    import numpy as np
+
+    byte = np.arange(256)
+    value = np.full(256, -1)
+    base36 = np.zeros(256, np.int64)
+    for i, ch in enumerate(USCC_CHARSET):
+        value[ord(ch)], base36[ord(ch)] = i, int(ch, 36)
+    uscc_weights = (*USCC_WEIGHTS, 1)
+    org_weights = (0,) * 8 + ORG_WEIGHTS + (0, 0)
+
+    def contribution(position: int):  # per byte at this position (0-based)
+        foreign = value[byte] < 0
+        return np.where(foreign, 1 << _HIGH, uscc_weights[position] * value[byte]
+                        + (org_weights[position] * base36[byte] << _LOW))
+
+    pairs = np.empty((_PAIRS, 1 << 16), np.int64)
+    for j in range(_PAIRS):  # little-endian: the low byte is the earlier character
+        pairs[j] = (contribution(2 * j)[None, :] + contribution(2 * j + 1)[:, None]).ravel()
+    position17 = np.full(256, -1, np.int8)
+    for remainder, ch in enumerate("0X987654321"):
+        position17[ord(ch)] = remainder
+    zero31 = np.arange(1 << _LOW) % 31 == 0
+    mod11 = (np.arange(1 << (_HIGH - _LOW)) % 11).astype(np.int8)
+    return pairs.ravel(), np.arange(_PAIRS) << 16, zero31, mod11, position17
 
 
-def _byte(prefix: str, k: int) -> str:
-    """Byte k (1-18) of the code."""
-    word, last = (1, 8) if k <= 8 else (2, 16) if k <= 16 else (3, 18)
-    return f"CAST(({prefix}_{word} >> {8 * (last - k)}) & 255 AS INTEGER)"
+def valid_codes(values: "pa.Array | pa.ChunkedArray") -> "pa.Array":
+    """Per value: an 18-character GB 32100 code with both check characters right (null → False).
+
+    DuckDB calls it once per vector (2,048 values) holding the GIL: few numpy calls, small tables."""
+    import numpy as np
+    import pyarrow as pa
+
+    if isinstance(values, pa.ChunkedArray):
+        values = values.combine_chunks()
+    if not pa.types.is_string(values.type) and not pa.types.is_large_string(values.type):
+        values = values.cast(pa.large_string())
+    n = len(values)
+    out = np.zeros(n, bool)
+    offset_type = np.dtype(np.int64 if pa.types.is_large_string(values.type) else np.int32)
+    offsets = np.frombuffer(values.buffers()[1], offset_type, n + 1, values.offset * offset_type.itemsize)
+    rows = np.flatnonzero(np.diff(offsets) == _LENGTH)
+    if values.null_count and len(rows):
+        rows = rows[np.asarray(values.is_valid())[rows]]
+    if len(rows):
+        pairs, starts, zero31, mod11, position17 = _tables()
+        data = values.buffers()[2]
+        windows = np.ndarray((data.size - _LENGTH + 1, _LENGTH), np.uint8, data, strides=(1, 1))
+        raw = windows[offsets[rows]]  # (codes, 18) bytes: a row copy each, no index matrix
+        sums = np.take(pairs, raw.view("<u2") + starts).sum(axis=1)
+        mask = (1 << _LOW) - 1
+        out[rows] = ((sums < 1 << _HIGH) & zero31[sums & mask]
+                     & (position17[raw[:, 16]] == mod11[(sums >> _LOW) & mask]))
+    return pa.Array.from_buffers(pa.bool_(), n, [None, pa.py_buffer(np.packbits(out, bitorder="little"))])
 
 
-def uscc_check(text_sql: str, prefix: str) -> str:
-    """SQL boolean: the credit code `text_sql` (with its word columns `prefix`_1..3) passes both checks."""
-    value = lambda table, k: f"{table}[{_byte(prefix, k)} - {_FIRST - 1}]"  # noqa: E731
-    body = " + ".join(f"{value(_USCC_VALUE, k)} * {w}" for k, w in enumerate(USCC_WEIGHTS, 1))
-    org = " + ".join(f"{value(_BASE36_VALUE, 8 + k)} * {w}" for k, w in enumerate(ORG_WEIGHTS, 1))
-    check17 = f"{_byte(prefix, 17)} = [49, 50, 51, 52, 53, 54, 55, 56, 57, 88, 48][11 - ({org}) % 11]"
-    check18 = f"{value(_USCC_VALUE, 18)} = (31 - ({body}) % 31) % 31"
-    return f"(CASE WHEN {full_match_sql(text_sql, USCC_SHAPE, 'duckdb')} THEN {check17} AND {check18} ELSE FALSE END)"
+def register(con) -> str:
+    """Make `USCC_FUNCTION(VARCHAR) → BOOLEAN` known to a DuckDB connection (once); returns its name."""
+    import duckdb
+
+    try:
+        con.create_function(USCC_FUNCTION, valid_codes, [duckdb.sqltype("VARCHAR")], duckdb.sqltype("BOOLEAN"),
+                            type="arrow", null_handling="special", side_effects=False)
+    except duckdb.NotImplementedException:  # already registered on this connection
+        pass
+    return USCC_FUNCTION
+

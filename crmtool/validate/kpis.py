@@ -57,7 +57,7 @@ def frame_kpis(frame: "pd.DataFrame", object_def: "ObjectDef", object_name: str,
             duplicate_rate = frame_duplicates(frame, object_def, object_def.external_id).rate
     with DuckDBStore.of_frames(frames) as store:
         source = Source('"_crm_kpi_rows"', set(map(str, frame.columns)), ref_sources, typed=False,
-                        regions=store.regions())
+                        regions=store.regions(), uscc_function=store.uscc_function())
         kpis, _ = run_kpis(store, object_name, object_def, source, config, as_of=as_of)
     return finish(kpis, object_def, object_name, config, duplicate_rate)
 
@@ -108,7 +108,8 @@ def store_source(store: "Store", model: "ObjectModel", object_name: str, relatio
     text = [c for c, t in types.items() if c in obj.fields and t.split("(")[0] in ("VARCHAR", "TEXT")]
     return Source(relation or store.relation(object_name), types, references, typed=store.typed,
                   regions=store.regions(), constrained=store.unique_columns(object_name),
-                  low_cardinality=store.low_cardinality(object_name, text))
+                  low_cardinality=store.low_cardinality(object_name, text),
+                  uscc_function=store.uscc_function())
 
 
 def run_kpis(store: "Store", object_name: str, obj: "ObjectDef", source: Source, config: ScanConfig, *,

@@ -62,6 +62,10 @@ class Store:
         """Text columns with few distinct values (by the store's statistics, no scan)."""
         return set()
 
+    def uscc_function(self) -> str | None:
+        """The name of a vectorised credit-code check the store's SQL can call, or None (SQL arithmetic)."""
+        return None
+
     def query(self, sql: str, params: list | None = None) -> tuple[list[str], list[tuple]]:
         """(column names, rows) of one query."""
         raise NotImplementedError
@@ -101,6 +105,7 @@ class DuckDBStore(Store):
         self.url = url
         self.typed = typed
         self._views: set[str] = set()
+        self._uscc: str | None = None
 
     @classmethod
     def open(cls, url: str, *, read_only: bool = False) -> "DuckDBStore":
@@ -170,9 +175,9 @@ class DuckDBStore(Store):
         if table in self._views or not columns:
             return set()
         try:
-            rows = int(self.con.execute(f"SELECT count(*) FROM {self.relation(table)}").fetchone()[0])
-            stats = self.con.execute(f"SELECT {', '.join(f'stats({quote_ident(c)})' for c in columns)} "
-                                     f"FROM {self.relation(table)} LIMIT 1").fetchone()
+            rows = int(self.con.execute(f"SELECT count(*) FROM {self.relation(table)}").fetchall()[0][0])
+            stats = next(iter(self.con.execute(f"SELECT {', '.join(f'stats({quote_ident(c)})' for c in columns)} "
+                                               f"FROM {self.relation(table)} LIMIT 1").fetchall()), None)
         except Exception:  # noqa: BLE001 - statistics are an optimisation; without them nothing is lost
             return set()
         if not stats:
@@ -183,6 +188,13 @@ class DuckDBStore(Store):
             if unique is not None and rows and int(unique) <= min(most, share * rows):
                 out.add(column)
         return out
+
+    def uscc_function(self) -> str:
+        if not self._uscc:
+            from crmtool.validate.kpi_uscc import register
+
+            self._uscc = register(self.con)
+        return self._uscc
 
     def query(self, sql: str, params: list | None = None) -> tuple[list[str], list[tuple]]:
         cursor = self.con.execute(sql, params or [])
