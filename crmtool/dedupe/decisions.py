@@ -65,7 +65,7 @@ def _halves(pid: str) -> list[int]:
 
 
 def _connect(path: Path, read_only: bool = False):
-    from crmtool.dedupe.engine import DuckDBEngine
+    from crmtool.engine import DuckDBEngine
 
     engine = DuckDBEngine(str(path), read_only=read_only)
     if not read_only:

@@ -161,7 +161,7 @@ def address_detail(values: pd.Series) -> pd.Series:
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    from crmtool.dedupe.engine import DuckDBEngine
+    from crmtool.engine import DuckDBEngine
 
     cells = pa.table({"a": pc.utf8_normalize(_plain_array(values), "NFKC")})
     with DuckDBEngine() as engine:  # DuckDB's regexp_replace: ten times Arrow's on this pattern
@@ -263,7 +263,7 @@ def _plain_phones(arr) -> tuple[np.ndarray, object]:
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    from crmtool.dedupe.engine import DuckDBEngine
+    from crmtool.engine import DuckDBEngine
 
     cells = pa.table({"i": pa.array(np.arange(len(arr), dtype=np.int64)), "p": pc.utf8_normalize(arr, "NFKC")})
     with DuckDBEngine() as engine:

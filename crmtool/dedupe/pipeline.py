@@ -87,7 +87,7 @@ def dedupe(table: pd.DataFrame, key: str, settings: DedupeSettings | None = None
     from crmtool.dedupe.blocking import block, block_table
     from crmtool.dedupe.cluster import cluster, cluster_ids
     from crmtool.dedupe.decisions import fingerprint_values
-    from crmtool.dedupe.engine import DuckDBEngine
+    from crmtool.engine import DuckDBEngine
     from crmtool.dedupe.golden import survivors, validity_flags
     from crmtool.dedupe.keys import record_keys
     from crmtool.dedupe.memory import release_memory

@@ -15,7 +15,7 @@ STORE_SUFFIXES = (".duckdb", ".db")
 
 def load_store_accounts(path: str | Path, table: str = "accounts") -> pd.DataFrame:
     """The accounts table of a CRM store (a DuckDB file), every column as text."""
-    from crmtool.dedupe.engine import DuckDBEngine
+    from crmtool.engine import DuckDBEngine
 
     path = Path(path)
     if not path.exists():

@@ -250,7 +250,7 @@ def run_sql(frames: Mapping[str, "pd.DataFrame"], rules: Sequence[Rule], externa
     import pandas as pd
     import pyarrow as pa
 
-    from crmtool.dedupe.engine import DuckDBEngine
+    from crmtool.engine import DuckDBEngine
 
     own = engine is None
     engine = engine or DuckDBEngine()

@@ -83,7 +83,7 @@ def _keys(rows, store=None):
 
 def test_blocking_counts_pairs_per_rule_and_credits_new_pairs_once():
     from crmtool.dedupe.blocking import block, block_table
-    from crmtool.dedupe.engine import DuckDBEngine
+    from crmtool.engine import DuckDBEngine
 
     keys = _keys([
         {"id": "a", "name": "北京华信科技有限公司", "phone": "13800138000"},
@@ -104,7 +104,7 @@ def test_blocking_counts_pairs_per_rule_and_credits_new_pairs_once():
 
 def test_blocking_skips_oversized_blocks_and_reports_them():
     from crmtool.dedupe.blocking import block, block_table
-    from crmtool.dedupe.engine import DuckDBEngine
+    from crmtool.engine import DuckDBEngine
 
     keys = _keys([{"id": str(i), "name": f"{'甲乙丙丁戊己庚辛壬癸'[i]}公司", "phone": "13800138000"} for i in range(10)])
     with DuckDBEngine() as engine:
@@ -115,7 +115,7 @@ def test_blocking_skips_oversized_blocks_and_reports_them():
 
 def test_blocking_never_pairs_two_store_rows():
     from crmtool.dedupe.blocking import block, block_table
-    from crmtool.dedupe.engine import DuckDBEngine
+    from crmtool.engine import DuckDBEngine
 
     keys = _keys([{"id": "s1", "name": "北京华信科技有限公司"}, {"id": "s2", "name": "北京华信科技有限公司"},
                   {"id": "n1", "name": "华信科技"}], store=[True, True, False])
@@ -142,7 +142,7 @@ def test_a_mobile_number_has_one_key_whatever_its_format(second, rest, layout, f
 
 
 def test_engine_adapter_runs_sql_over_registered_frames():
-    from crmtool.dedupe.engine import DuckDBEngine
+    from crmtool.engine import DuckDBEngine
 
     with DuckDBEngine() as engine:
         engine.register("t", pd.DataFrame({"x": ["华信", "華信", "华信"]}))

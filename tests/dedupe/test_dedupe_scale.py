@@ -18,7 +18,7 @@ CODE_B = complete_uscc("91110108MA02BBBB")
 def _pairs(rows, store=None) -> dict[tuple[str, str], str]:
     """Candidate pairs by id → the first rule that found them."""
     from crmtool.dedupe.blocking import block, block_table
-    from crmtool.dedupe.engine import DuckDBEngine
+    from crmtool.engine import DuckDBEngine
     from crmtool.dedupe.keys import record_keys
 
     keys = record_keys(accounts(rows), "id")
@@ -94,7 +94,7 @@ def test_pairs_below_the_floor_are_dropped_but_hard_rule_verdicts_kept():
 def test_engine_caps_memory_and_spills_to_a_private_directory():
     from pathlib import Path
 
-    from crmtool.dedupe.engine import DuckDBEngine
+    from crmtool.engine import DuckDBEngine
 
     engine = DuckDBEngine(memory_limit="64MB", threads=1)
     spill = Path(engine._spill)

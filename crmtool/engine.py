@@ -1,7 +1,7 @@
-"""The one place that runs set work (blocking joins, counts) as SQL.
+"""The one place that runs set work (blocking joins, counts, verify's rule SQL) as SQL in-process.
 
-Splink-style: the dedupe stage writes its set logic as SQL strings over named tables and hands them to
-an engine. `DuckDBEngine` runs them in-process over Arrow/pandas data without copies; another adapter
+Splink-style: the dedupe stage and the verify stage write their set logic as SQL strings over named
+tables and hand them to an engine. `DuckDBEngine` runs them in-process over Arrow/pandas data without copies; another adapter
 with the same methods (`register`, `sql`, `execute`, `batches`, `close`) could run the same SQL on Spark.
 
 DuckDB's defaults suit an analytics session, not a step inside a larger process: it may take 80% of
