@@ -4,9 +4,10 @@ In SQL the check costs about 1.4 µs of CPU per code even in its cheapest form f
 read once through `hex` as three integers, a constant-list lookup per byte, the shape as one regular
 expression): on a 10-million-row accounts table that was half of the scan. Here it is a vectorised
 Arrow function DuckDB calls once per vector of values (`USCC_FUNCTION`, registered on a DuckDB
-store's connection by `register` when the KPI statement is built, `DuckDBStore.uscc_function`): the values' bytes are gathered into an (n, 18) array, each
-pair of bytes is one lookup in a table of what it adds to the weighted sums (and to a count of
-characters outside the GB 32100 set: the shape test); 0.1–0.2 µs per code. It holds the GIL
+store's connection by `register` when the KPI statement is built, `DuckDBStore.uscc_function`): the
+values' bytes are gathered into an (n, 18) array, each byte is one lookup in a small table of what it
+adds to the weighted sums (and to a count of characters outside the GB 32100 set: the shape test);
+about 0.15 µs per code. It holds the GIL
 while it runs, so when both DuckDB threads call it at once one waits: inside the two-thread KPI
 statement it costs about twice its CPU time alone, still a third of the SQL's (docs/benchmarks.md).
 
@@ -31,22 +32,22 @@ _LENGTH = 18
 
 
 _LOW, _HIGH = 20, 40  # bit positions of the packed sums (see _tables)
-_PAIRS = _LENGTH // 2
 
 
 @lru_cache(maxsize=1)
 def _tables():
-    """(pair table, remainder tables) for `valid_codes`.
+    """(byte table, row starts, remainder tables) for `valid_codes`.
 
-    The code's 18 bytes are read as 9 little-endian 16-bit pairs; pair j's table (entries
-    65,536·j … 65,536·j + 65,535) holds, packed as one int64, what its two characters add to three sums:
-    bits 0-19 GB 32100 (positions 1-17 weighted by GB 32100, position 18 by 1: a code is valid when
-    this sum ≡ 0 mod 31, i.e. its last value is (31 − Σ₁₇ mod 31) mod 31), bits 20-39 GB 11714
-    (positions 9-16, base-36 values), and from bit 40 the count of characters outside the GB 32100
-    set (the shape test). So one lookup per pair and one row sum give every sum; none overflows its
-    bits. The remainder tables: GB 32100 sum → whether it is ≡ 0 mod 31; GB 11714 sum → its remainder
-    mod 11; position 17's character → the remainder mod 11 it stands for ("0123456789X"[11 − r], 11
-    read as 0), −1 for any other."""
+    Position p's table (entries 256·p … 256·p + 255) holds, packed as one int64, what the byte at that
+    position adds to three sums: bits 0-19 GB 32100 (positions 1-17 weighted by GB 32100, position 18
+    by 1: a code is valid when this sum ≡ 0 mod 31, i.e. its last value is (31 − Σ₁₇ mod 31) mod 31),
+    bits 20-39 GB 11714 (positions 9-16, base-36 values), and from bit 40 the count of characters
+    outside the GB 32100 set (the shape test). So one lookup per byte and one row sum give every sum;
+    none overflows its bits. The whole table is 36 KB and stays in the CPU's cache (a table per pair
+    of bytes, 9 × 65,536 entries, made half the lookups but missed the cache on most: 2.8× slower).
+    The remainder tables: GB 32100 sum → whether it is ≡ 0 mod 31; GB 11714 sum → its remainder mod
+    11; position 17's character → the remainder mod 11 it stands for ("0123456789X"[11 − r], 11 read
+    as 0), −1 for any other."""
     import numpy as np
 
     byte = np.arange(256)
@@ -56,21 +57,15 @@ def _tables():
         value[ord(ch)], base36[ord(ch)] = i, int(ch, 36)
     uscc_weights = (*USCC_WEIGHTS, 1)
     org_weights = (0,) * 8 + ORG_WEIGHTS + (0, 0)
-
-    def contribution(position: int):  # per byte at this position (0-based)
-        foreign = value[byte] < 0
-        return np.where(foreign, 1 << _HIGH, uscc_weights[position] * value[byte]
-                        + (org_weights[position] * base36[byte] << _LOW))
-
-    pairs = np.empty((_PAIRS, 1 << 16), np.int64)
-    for j in range(_PAIRS):  # little-endian: the low byte is the earlier character
-        pairs[j] = (contribution(2 * j)[None, :] + contribution(2 * j + 1)[:, None]).ravel()
+    foreign = value[byte] < 0
+    table = np.stack([np.where(foreign, 1 << _HIGH, uscc_weights[p] * value[byte] + (org_weights[p] * base36[byte] << _LOW))
+                      for p in range(_LENGTH)])
     position17 = np.full(256, -1, np.int8)
     for remainder, ch in enumerate("0X987654321"):
         position17[ord(ch)] = remainder
     zero31 = np.arange(1 << _LOW) % 31 == 0
     mod11 = (np.arange(1 << (_HIGH - _LOW)) % 11).astype(np.int8)
-    return pairs.ravel(), np.arange(_PAIRS) << 16, zero31, mod11, position17
+    return table.ravel(), np.arange(_LENGTH) << 8, zero31, mod11, position17
 
 
 def valid_codes(values: "pa.Array | pa.ChunkedArray") -> "pa.Array":
@@ -92,11 +87,11 @@ def valid_codes(values: "pa.Array | pa.ChunkedArray") -> "pa.Array":
     if values.null_count and len(rows):
         rows = rows[np.asarray(values.is_valid())[rows]]
     if len(rows):
-        pairs, starts, zero31, mod11, position17 = _tables()
+        table, starts, zero31, mod11, position17 = _tables()
         data = values.buffers()[2]
         windows = np.ndarray((data.size - _LENGTH + 1, _LENGTH), np.uint8, data, strides=(1, 1))
         raw = windows[offsets[rows]]  # (codes, 18) bytes: a row copy each, no index matrix
-        sums = np.take(pairs, raw.view("<u2") + starts).sum(axis=1)
+        sums = np.take(table, raw + starts).sum(axis=1)
         mask = (1 << _LOW) - 1
         out[rows] = ((sums < 1 << _HIGH) & zero31[sums & mask]
                      & (position17[raw[:, 16]] == mod11[(sums >> _LOW) & mask]))
