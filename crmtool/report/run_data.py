@@ -102,37 +102,29 @@ def _read_parquet(file: Path) -> "pd.DataFrame":
     return pd.read_parquet(file)
 
 
-def _columns(file: Path) -> list[str]:
+def _read_columns(file: Path, columns) -> "pd.DataFrame":
+    """`columns` of a Parquet file (those it lacks empty) as text, `_row` kept as it is: an older or
+    partial run directory still reads."""
+    import pandas as pd
     import pyarrow.parquet as pq
 
-    return list(pq.read_schema(file).names)
+    frame = pd.read_parquet(file, columns=[c for c in pq.read_schema(file).names if c in columns])
+    for column in columns:
+        if column not in frame:
+            frame[column] = pd.NA
+    return frame.astype({c: "string" for c in columns if c != "_row"})
 
 
 def _read_outcomes(file: Path) -> "pd.DataFrame":
-    import pandas as pd
-
-    wanted = [c for c in _columns(file) if c in OUTCOME_COLUMNS]
-    frame = pd.read_parquet(file, columns=wanted)
-    for column in OUTCOME_COLUMNS:
-        if column not in frame:
-            frame[column] = pd.NA
-    text = [c for c in OUTCOME_COLUMNS if c != "_row"]
-    frame = frame.astype({c: "string" for c in text})
+    frame = _read_columns(file, OUTCOME_COLUMNS)
     frame["outcome"] = frame["outcome"].str.strip().str.lower()
     return frame
 
 
 def _read_issues(file: Path) -> "pd.DataFrame":
-    import pandas as pd
-
     from crmtool.issues import ISSUE_COLUMNS
 
-    wanted = [c for c in _columns(file) if c in ISSUE_COLUMNS]
-    frame = pd.read_parquet(file, columns=wanted)
-    for column in ISSUE_COLUMNS:
-        if column not in frame:
-            frame[column] = pd.NA
-    return frame.astype({c: "string" for c in ISSUE_COLUMNS if c != "_row"})
+    return _read_columns(file, ISSUE_COLUMNS)
 
 
 def _read_load_csv(file: Path) -> "pd.DataFrame":
