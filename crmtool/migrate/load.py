@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from crmtool.errors import TargetError
-from crmtool.migrate.targets.frames import TEXT, text_arrow, text_frame
+from crmtool.migrate.targets.frames import TEXT, text_arrow, text_frame, text_isin
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -189,10 +189,10 @@ def take_snapshot(run_dir: str | Path, object_name: str, keys: "pd.Series", curr
     earlier = read_snapshot(run_dir, object_name)
     if earlier is not None:
         old_rows, old_keys = earlier
-        fresh = ~keys.isin(old_keys)
+        fresh = ~text_isin(keys, old_keys)
         if not fresh.any():
             return
-        current = pd.concat([old_rows, current[current[key].isin(keys[fresh])]], ignore_index=True)
+        current = pd.concat([old_rows, current[text_isin(current[key], keys[fresh])]], ignore_index=True)
         keys = pd.concat([old_keys, keys[fresh]], ignore_index=True)
     write_table(current.reset_index(drop=True), rows_path)
     write_table(pd.DataFrame({"external_id": keys.to_numpy()}).astype(TEXT), keys_path)  # written last: marks it whole

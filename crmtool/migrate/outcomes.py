@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from crmtool.issues import PROVENANCE
+from crmtool.migrate.targets.frames import text_isin
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -63,7 +64,7 @@ def _object_outcomes(ctx: "RunContext", object_name: str) -> tuple["pd.DataFrame
     counts["ok"] = bool(
         counts["source_rows"] == counts["loaded"] + counts["merged"] + counts["rejected"]
         and (frame["outcome"] != "lost").all() and (per_row == 1).all()
-        and set(per_row.index) <= set(source["_row_id"]))
+        and bool(text_isin(per_row.index, source["_row_id"]).all()))
     return frame, counts
 
 

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from crmtool.errors import ConfigError, TargetError
+from crmtool.migrate.targets.frames import text_isin
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -36,12 +37,12 @@ def plan(run_id: str, before: "pd.DataFrame", current: "pd.DataFrame", key: str)
     """Which keys to delete, which snapshot rows to put back, and how many rows to keep because a later
     writer changed them (their `_crm_run_id` is neither this run's nor the one the snapshot recorded)."""
     ours = (current["_crm_run_id"] == run_id).fillna(False).to_numpy()
-    existed = current[key].isin(before[key]).to_numpy()
+    existed = text_isin(current[key], before[key])
     recorded = before.set_index(key)["_crm_run_id"].reindex(current[key].to_numpy()).fillna("").to_numpy()
     touched_since = ~ours & (current["_crm_run_id"].fillna("").to_numpy() != recorded)
     return {
         "delete": current.loc[ours & ~existed, key].tolist(),
-        "restore": before[before[key].isin(current.loc[ours & existed, key])],
+        "restore": before[text_isin(before[key], current.loc[ours & existed, key])],
         "kept": int(touched_since.sum()),
     }
 

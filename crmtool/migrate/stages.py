@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 from crmtool.errors import ConfigError, GateFailed
 from crmtool.issues import PROVENANCE
+from crmtool.migrate.targets.frames import text_isin
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -246,9 +247,8 @@ def map_stage(ctx: "RunContext") -> dict:
         rejected_frame = pd.concat([rejected_frame, duplicates], ignore_index=True)
         write_frame(ctx, mapped, "map", f"{object_name}.parquet")
         write_frame(ctx, rejected_frame, "map", f"{object_name}_rejected.parquet")
-        loaded_ids = set(mapped[key].dropna()) if key in mapped else set()
         redirect = frame.set_index(frame[key].astype("string"))[FINAL_ID] if key in frame else None
-        accepted = frame[frame[FINAL_ID].isin(loaded_ids)]
+        accepted = frame[text_isin(frame[FINAL_ID], mapped[key].dropna() if key in mapped else [])]
         index = RelationIndex.from_rows(accepted, obj, redirect=None if redirect is None else redirect.to_dict())
         store = ctx.store_rows(object_name)
         if len(store):
@@ -372,7 +372,7 @@ def _kpis(ctx: "RunContext") -> dict:
         clusters = _clusters(ctx, object_name)
         before[object_name] = frame_kpis(raw, obj, object_name, clusters=clusters)
         after[object_name] = frame_kpis(mapped, obj, object_name, clusters=None if clusters is None else
-                                        clusters[clusters["_row_id"].isin(mapped["_row_id"])])
+                                        clusters[text_isin(clusters["_row_id"], mapped["_row_id"])])
     return {"before": before, "after": after}
 
 

@@ -258,13 +258,15 @@ def apply_cleanse_rule(table: "pd.DataFrame", values: "pd.Series", kind: str, fi
 
 def label_issues(issues: "pd.DataFrame", table: "pd.DataFrame", field: str, origin: "str | pd.Series") -> "pd.DataFrame":
     """Issues of a field: `column` = the source column the value came from, message prefixed `field: `."""
+    import pandas as pd
+
     if not len(issues):
         return issues
     issues = issues.copy()
     if isinstance(origin, str):
         issues["column"] = origin
     else:
-        by_row = dict(zip(table["_row_id"].tolist(), origin.tolist()))
+        by_row = pd.Series(origin.to_numpy(), index=table["_row_id"].to_numpy())
         issues["column"] = issues["_row_id"].map(by_row).astype("string")
     issues["message"] = (f"{field}: " + issues["message"]).astype("string")
     return issues

@@ -22,7 +22,7 @@ from urllib.parse import parse_qsl
 from crmtool.errors import ConfigError
 from crmtool.migrate.targets.base import META_COLUMNS, Target
 from crmtool.migrate.targets.failures import target_error
-from crmtool.migrate.targets.frames import TEXT, empty_frame, store_columns, text_frame, with_meta
+from crmtool.migrate.targets.frames import TEXT, empty_frame, store_columns, text_frame, text_isin, with_meta
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -104,7 +104,7 @@ class FileTarget(Target):
     def fetch(self, object_name: str, keys: list[str] | None = None) -> "pd.DataFrame":
         state = self._read(object_name)
         if keys is not None:
-            state = state[state[self.model[object_name].external_id].isin(keys)]
+            state = state[text_isin(state[self.model[object_name].external_id], keys)]
         return state.reset_index(drop=True)
 
     def upsert(self, object_name: str, rows: "pd.DataFrame", run_id: str) -> None:
@@ -124,7 +124,7 @@ class FileTarget(Target):
         if not keys:
             return
         current = self._read(object_name)
-        self._write(object_name, current[~current[self.model[object_name].external_id].isin(keys)])
+        self._write(object_name, current[~text_isin(current[self.model[object_name].external_id], keys)])
 
     def _read(self, object_name: str) -> "pd.DataFrame":
         """The object's current state: the import file's fields joined with the sidecar's bookkeeping."""

@@ -152,6 +152,26 @@ def with_meta(rows: "pd.DataFrame", obj: "ObjectDef", run_id: str) -> "pd.DataFr
     return out
 
 
+def text_isin(values: "pd.Series", among) -> "np.ndarray":
+    """`values.isin(among)` for text (keys, row ids) as a numpy bool array, in Arrow: pandas' isin on
+    Arrow-backed strings converts the lookup values one by one in Python (4.5 s against 0.3 s for a
+    million keys). Values compare as text; a missing value matches a missing one, as in pandas."""
+    import pandas as pd
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    def strings(items) -> "pa.Array":
+        if isinstance(items, pd.Index):
+            items = pd.Series(items)
+        elif not isinstance(items, pd.Series):
+            items = pd.Series(list(items), dtype=object)
+        array = pa.array(items.astype(TEXT).array)
+        return (array.combine_chunks() if isinstance(array, pa.ChunkedArray) else array).cast(pa.string())
+
+    found = pc.is_in(strings(values), value_set=strings(among))
+    return found.to_numpy(zero_copy_only=False)
+
+
 def keys_frame(keys: list[str] | None) -> "pa.Table":
     import pyarrow as pa
 
