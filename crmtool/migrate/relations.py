@@ -41,22 +41,33 @@ def code_field(obj: "ObjectDef") -> str | None:
     return typed[0] if typed else None
 
 
+def _lookup(redirect) -> "pd.Series":
+    """merged external id → survivor's, as a Series with a unique index (the last entry of a repeated
+    id wins, as in a dict): Series.map looks it up without building a dict per call."""
+    import pandas as pd
+
+    series = redirect if isinstance(redirect, pd.Series) else pd.Series(dict(redirect or {}), dtype="string")
+    series = series[series.index.notna()].astype("string")
+    series.index = series.index.astype("string")
+    return series[~series.index.duplicated(keep="last")]
+
+
 class RelationIndex:
     """Keys of one object's records (external id, cleansed name, trade name, credit code) → external id."""
 
-    def __init__(self, object_def: "ObjectDef", redirect: Mapping[str, str] | None = None):
+    def __init__(self, object_def: "ObjectDef", redirect: "Mapping[str, str] | pd.Series | None" = None):
         import pandas as pd
 
         self.object_def = object_def
-        self.redirect = dict(redirect or {})
+        self.redirect = _lookup(redirect)
         self.entries = pd.DataFrame({c: pd.Series(dtype="string") for c in ENTRY_COLUMNS})
-        if self.redirect:
-            merged = pd.Series(list(self.redirect), dtype="string")
+        if len(self.redirect):
+            merged = pd.Series(self.redirect.index, dtype="string")
             self._add(pd.DataFrame({"by": "external_id", "key": merged, "id": self._survivor(merged)}))
 
     @classmethod
     def from_rows(cls, rows: "pd.DataFrame", object_def: "ObjectDef",
-                  redirect: Mapping[str, str] | None = None) -> "RelationIndex":
+                  redirect: "Mapping[str, str] | pd.Series | None" = None) -> "RelationIndex":
         """An index over the object's mapped rows; `redirect` maps merged external ids to survivors'."""
         return cls(object_def, redirect).extend(rows)
 
@@ -85,7 +96,7 @@ class RelationIndex:
         return self
 
     def _survivor(self, ids: "pd.Series") -> "pd.Series":
-        if not self.redirect:
+        if not len(self.redirect):
             return ids.astype("string")
         return ids.map(self.redirect).fillna(ids).astype("string")
 

@@ -249,7 +249,7 @@ def map_stage(ctx: "RunContext") -> dict:
         write_frame(ctx, rejected_frame, "map", f"{object_name}_rejected.parquet")
         redirect = frame.set_index(frame[key].astype("string"))[FINAL_ID] if key in frame else None
         accepted = frame[text_isin(frame[FINAL_ID], mapped[key].dropna() if key in mapped else [])]
-        index = RelationIndex.from_rows(accepted, obj, redirect=None if redirect is None else redirect.to_dict())
+        index = RelationIndex.from_rows(accepted, obj, redirect=redirect)
         store = ctx.store_rows(object_name)
         if len(store):
             index.extend(store)
