@@ -18,9 +18,6 @@ if TYPE_CHECKING:
 
     from crmtool.migrate.context import RunContext
 
-# dedupe's columns, and the field types that feed each of them
-DEDUPE_COLUMNS = {"name": ("company_name",), "credit_code": ("credit_code",), "phone": ("phone", "mobile"),
-                  "address": ("address",)}
 SURVIVOR, STORE_ID, FINAL_ID = "_survivor", "_store_id", "_final_id"
 
 
@@ -154,12 +151,9 @@ def _dedupe_object(ctx: "RunContext", object_name: str, frame: "pd.DataFrame") -
 
 def _dedupe_columns(obj, frame: "pd.DataFrame") -> dict[str, str]:
     """dedupe column → the object's field feeding it (the first mapped field of a fitting type)."""
-    columns = {}
-    for column, types in DEDUPE_COLUMNS.items():
-        for name, f in obj.fields.items():
-            if f.type in types and name in frame:
-                columns[column] = name
-                break
+    from crmtool.dedupe.fields import dedupe_fields
+
+    columns = dedupe_fields(obj, set(frame.columns))
     if "name" not in columns:
         raise ConfigError("dedupe: the object has no mapped company-name field to match on; "
                          "remove it from dedupe.objects in the migration file")

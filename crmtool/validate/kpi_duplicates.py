@@ -16,6 +16,7 @@ import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from crmtool.dedupe.fields import dedupe_fields
 from crmtool.validate.scan_store import quote_ident
 
 if TYPE_CHECKING:
@@ -24,8 +25,6 @@ if TYPE_CHECKING:
     from crmtool.validate.kpi_config import Duplicates
     from crmtool.validate.scan_store import Store
 
-DEDUPE_TYPES = {"name": ("company_name",), "credit_code": ("credit_code",), "phone": ("phone", "mobile"),
-                "address": ("address",)}
 
 
 @dataclass
@@ -41,16 +40,6 @@ class DuplicateRun:
     @property
     def sampled(self) -> bool:
         return self.deduplicated < self.rows
-
-
-def dedupe_fields(obj) -> dict[str, str]:
-    """{engine column: object field}: the first field of each type the engine compares."""
-    out = {}
-    for column, types in DEDUPE_TYPES.items():
-        name = next((n for n, f in obj.fields.items() if f.type in types), None)
-        if name:
-            out[column] = name
-    return out
 
 
 def can_dedupe(obj) -> bool:
