@@ -112,10 +112,11 @@ class HttpTarget(Target):
     def upsert(self, object_name: str, rows: "pd.DataFrame", run_id: str) -> None:
         obj = self.model[object_name]
         data = with_meta(rows, obj, run_id)
-        records = data.astype(object).where(data.notna(), None).to_dict("records")
         stamp = time.time_ns()
-        for start in range(0, len(records), self.batch):
-            body = {"external_id": obj.external_id, "records": records[start:start + self.batch]}
+        for start in range(0, len(data), self.batch):  # one batch's records as Python dicts at a time
+            batch = data.iloc[start:start + self.batch]
+            records = batch.astype(object).where(batch.notna(), None).to_dict("records")
+            body = {"external_id": obj.external_id, "records": records}
             self._call("POST", f"/{quote_path(object_name)}/upsert", json_body=body, action=f"cannot write {object_name}",
                        key=idempotency_key(run_id, object_name, "upsert", stamp, body))
 
