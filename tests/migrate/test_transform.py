@@ -117,30 +117,23 @@ def test_cleanse_rule_issues_name_source_column_and_field(tmp_path):
     assert bad.loc[3, "original"] == "12345"
 
 
-def test_relationship_lookup_value_is_cleansed(tmp_path):
+@pytest.mark.parametrize(("by", "column", "expected"), [
+    ("name", "公司", "厦门恒通贸易有限公司"),
+    ("credit_code", "代码", "91350203260135796N"),
+])
+def test_relationship_lookup_value_is_cleansed(tmp_path, by, column, expected):
     data = table(id=["1"], 公司=[" 廈門恒通貿易有限公司 "], 代码=["9135 0203 2601 3579 6n"], 名=["张三"])
-    m = mapping(tmp_path, """\
+    m = mapping(tmp_path, f"""\
         object: contacts
-        source: {file: t.csv}
+        source: {{file: t.csv}}
         fields:
-          contact_id: {from: id}
-          name: {from: 名}
+          contact_id: {{from: id}}
+          name: {{from: 名}}
           account_id:
-            relationship: {object: accounts, by: name, from: 公司}
+            relationship: {{object: accounts, by: {by}, from: {column}}}
         """)
     fields, _ = cleanse_fields(data, m, MODEL)
-    assert fields["account_id"].tolist() == ["厦门恒通贸易有限公司"]
-    m2 = mapping(tmp_path, """\
-        object: contacts
-        source: {file: t.csv}
-        fields:
-          contact_id: {from: id}
-          name: {from: 名}
-          account_id:
-            relationship: {object: accounts, by: credit_code, from: 代码}
-        """, "m2.yaml")
-    fields, _ = cleanse_fields(data, m2, MODEL)
-    assert fields["account_id"].tolist() == ["91350203260135796N"]
+    assert fields["account_id"].tolist() == [expected]
 
 
 def test_missing_column_is_a_config_error_at_its_line(tmp_path):
