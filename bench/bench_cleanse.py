@@ -43,7 +43,7 @@ _FULL = str.maketrans({c: chr(ord(c) + 0xFEE0) for c in "0123456789ABCDEFGHJKLMN
 
 
 def _customers(n: int, rng: random.Random) -> list[dict]:
-    from crmtool.cleanse.credit_code import complete_uscc
+    from crmtool.canon.uscc import complete_uscc
 
     segments = [f"1{rng.choice('3578')}{rng.randrange(10):d}{rng.randrange(10**4):04d}" for _ in range(3000)]
     divisions = ["110108", "310115", "440300", "440305", "330106", "320102", "510104", "420102"]

@@ -34,7 +34,7 @@ VARIANTS = {  # name: (settings, primary key, in memory)
 def run(data, obj, settings, primary_key: bool, in_memory: bool) -> dict:
     import duckdb
 
-    from crmtool.migrate.targets.sqltext import column_types, create_table, quote
+    from crmtool.load.targets.sqltext import column_types, create_table, quote
 
     names = ", ".join(map(quote, column_types(obj)))
     with tempfile.TemporaryDirectory() as work:
@@ -62,8 +62,8 @@ def main() -> int:
 
     import pandas as pd
 
-    from crmtool.migrate.model import load_object_model
-    from crmtool.migrate.targets.frames import meta_arrow
+    from crmtool.model import load_object_model
+    from crmtool.load.targets.frames import meta_arrow
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=1_000_000)

@@ -8,7 +8,7 @@ process, so its peak RSS (the child's max RSS, from os.wait4) is its own; the ti
 Parquet file and of imports is left out.
 
 Contenders:
-- crmtool-duckdb / crmtool-postgresql: `crmtool.migrate.load.load_object` into an empty store, the
+- crmtool-duckdb / crmtool-postgresql: `crmtool.load.stage.load_object` into an empty store, the
   whole load stage (canonicalise, hash, fetch, snapshot, upsert, per-row load file) = "load";
   then the same frame again, all rows unchanged = "re-load"; and, on a fresh store, the target's
   own write, `Target.upsert` of all rows = "upsert" (the first write: it also adds the primary key),
@@ -104,9 +104,9 @@ def _timed(fn) -> float:
 def child_crmtool(kind: str, data: Path, work: Path) -> dict:
     import pandas as pd
 
-    from crmtool.migrate.load import load_object
-    from crmtool.migrate.model import load_object_model
-    from crmtool.migrate.targets import open_target
+    from crmtool.load.stage import load_object
+    from crmtool.model import load_object_model
+    from crmtool.load.targets import open_target
 
     rows = pd.read_parquet(data).astype("string[pyarrow]")
     model = load_object_model()

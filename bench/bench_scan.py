@@ -54,7 +54,7 @@ def generate_store(path: Path, rows: int, seed: int = 0) -> float:
 
     import duckdb
 
-    from crmtool.migrate.model import load_object_model
+    from crmtool.model import load_object_model
     from crmtool.synth.vocab import INDUSTRIES, TRADE_CHARS
 
     started = time.perf_counter()
@@ -270,7 +270,7 @@ def pd_numeric(series):
 
 def time_scan(url: str, dup_rows: int) -> dict:
     """The whole scan of the store (KPI statement + fuzzy duplicates on the stable sample), unrecorded."""
-    from crmtool.validate.kpi_config import ScanConfig
+    from crmtool.config.scan import ScanConfig
     from crmtool.validate.scan import scan_store
 
     config = ScanConfig.model_validate({"duplicates": {"max_rows": dup_rows}})
@@ -299,8 +299,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--markdown", action="store_true")
     args = parser.parse_args(argv)
 
-    from crmtool.migrate.model import load_object_model
-    from crmtool.validate.kpi_config import ScanConfig
+    from crmtool.model import load_object_model
+    from crmtool.config.scan import ScanConfig
     from crmtool.validate.scan_store import DuckDBStore
 
     DATA.mkdir(parents=True, exist_ok=True)

@@ -26,3 +26,11 @@ def atomic_path(path: str | Path, suffix: str = "") -> Iterator[Path]:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def write_text_atomic(path: Path, text: str) -> None:
+    """Write a text file in one step (temp file, fsync, rename): readers see the old text or the new."""
+    with atomic_path(path) as tmp, tmp.open("w", encoding="utf-8") as out:
+        out.write(text)
+        out.flush()
+        os.fsync(out.fileno())

@@ -1,4 +1,8 @@
-"""Backup: copy every source into the run directory before anything reads it, with size and sha256.
+"""Backup: copy every source into a run's backup/ folder before anything reads it, with size and sha256.
+
+The stage works on the run's record of its inputs (the manifest's `inputs` list, given by the caller,
+crmtool.run.backup, which owns the manifest): each copy adds an entry, a copy already recorded is
+verified against it.
 
 Re-running verifies instead of copying again. A source that changed since its backup is never
 copied over the old one silently: that is a verification failure, unless the caller asks to keep
@@ -16,9 +20,10 @@ from pathlib import Path
 from crmtool.atomic import atomic_path
 from crmtool.errors import CrmtoolError, InputError
 from crmtool.exitcodes import ExitCode
-from crmtool.rundir import RunDir, now_iso
+from crmtool.clock import now_iso
 
 _CHUNK = 1024 * 1024
+BACKUP_DIR = "backup"
 _SKIP_PREFIXES = ("~$", ".~lock.")
 """Office and LibreOffice lock files that sit next to an open workbook: not data."""
 
@@ -68,50 +73,43 @@ def collect_sources(sources: list[str | Path], exclude: Path | None = None) -> t
     return files, skipped
 
 
-def backup_sources(sources: list[str | Path], run_dir: str | Path, *, keep_changed: bool = False) -> BackupReport:
-    run = RunDir(run_dir)
-    files, skipped = collect_sources(sources, exclude=run.path)
-    if not files:
-        raise InputError(", ".join(map(str, sources)), "no files to back up")
-    manifest = run.load_manifest()
-    inputs: list[dict] = manifest.setdefault("inputs", [])
-    report = BackupReport(run_dir=str(run.path), skipped=skipped)
-    try:
-        for path in files:
-            report.entries.append(_backup_one(path, run, inputs, keep_changed))
-    finally:
-        run.save_manifest(manifest)
-    return report
+def copy_sources(files: list[Path], run_dir: Path, inputs: list[dict], *, keep_changed: bool = False) -> list[BackupEntry]:
+    """Copy (or verify) each file into run_dir/backup, recording new copies in `inputs`.
+
+    Entries are appended as each copy finishes, so a caller that saves `inputs` after a failure keeps
+    the record of every copy made before it."""
+    return [_backup_one(path, Path(run_dir), inputs, keep_changed) for path in files]
 
 
-def _backup_one(path: Path, run: RunDir, inputs: list[dict], keep_changed: bool) -> BackupEntry:
+def _backup_one(path: Path, run_dir: Path, inputs: list[dict], keep_changed: bool) -> BackupEntry:
     source = str(path.resolve())
     sha, size = file_sha256(path), path.stat().st_size
     versions = [e for e in inputs if e["source"] == source]
     for entry in versions:
         if entry["sha256"] == sha:
-            _verify_copy(run, entry)
+            _verify_copy(run_dir, entry)
             return BackupEntry(source, entry["backup"], size, sha, "verified")
     if versions and not keep_changed:
         old = versions[-1]
         raise BackupMismatch(
-            f"{path}: changed since it was backed up to {run.path / old['backup']} "
+            f"{path}: changed since it was backed up to {run_dir / old['backup']} "
             f"(sha256 {old['sha256'][:12]}… then, {sha[:12]}… now); the backup was kept. "
             "Use a new run directory, or --keep-changed to keep both versions"
         )
-    name = _free_name(path.name, {e["backup"] for e in inputs}, run.backup_path)
-    copied_sha = _copy(path, run.backup_path / name)
+    folder = run_dir / BACKUP_DIR
+    name = _free_name(path.name, {e["backup"] for e in inputs}, folder)
+    copied_sha = _copy(path, folder / name)
     if copied_sha != sha:
         raise BackupMismatch(f"{path}: changed while it was being copied; run the backup again")
-    entry = {"source": source, "backup": f"backup/{name}", "size": size, "sha256": sha, "backed_up": now_iso()}
+    entry = {"source": source, "backup": f"{BACKUP_DIR}/{name}", "size": size, "sha256": sha, "backed_up": now_iso()}
     inputs.append(entry)
     return BackupEntry(source, entry["backup"], size, sha, "new-version" if versions else "copied")
 
 
-def _verify_copy(run: RunDir, entry: dict) -> None:
-    copy = run.path / entry["backup"]
+def _verify_copy(run_dir: Path, entry: dict) -> None:
+    copy = run_dir / entry["backup"]
     if not copy.exists():
-        raise BackupMismatch(f"{copy}: backup file is missing (recorded in {run.manifest_path})")
+        raise BackupMismatch(f"{copy}: backup file is missing (recorded in {run_dir / 'manifest.json'})")
     if file_sha256(copy) != entry["sha256"]:
         raise BackupMismatch(f"{copy}: backup file no longer matches its recorded sha256; it was modified after the backup")
 

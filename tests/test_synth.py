@@ -14,7 +14,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from crmtool.cleanse.credit_code import USCC_CHARSET, complete_uscc, is_valid_uscc
+from crmtool.canon.uscc import USCC_CHARSET, complete_uscc, is_valid_uscc
 from crmtool.synth import (
     RECORD_COLUMNS,
     TRUTH_COLUMNS,

@@ -1,70 +1,17 @@
-"""Unified Social Credit Code (统一社会信用代码, GB 32100-2015) check characters.
+"""The credit-code column rule: Unified Social Credit Codes (统一社会信用代码) normalised, checked, decoded.
 
-Position 18 is the GB 32100 check over positions 1-17 (mod 31 over the 31-character set).
-Positions 9-17 are the organisation code (GB 11714), whose last character (position 17) is its own
-mod-11 check over positions 9-16, with letters valued over the full alphabet (A=10 ... Z=35).
-python-stdnum checks position 18 only; a code with a wrong position 17 passes there and not here.
+The check characters themselves are defined once, in crmtool.canon.uscc (GB 32100 and GB 11714).
 """
 
 from __future__ import annotations
 
 import re as _re
 from functools import lru_cache
-from operator import mul
 
+from crmtool.canon.uscc import USCC_CHARSET, is_valid_uscc, org_code_check, uscc_check
 from crmtool.cleanse.rule import Finding, Outcome
 from crmtool.cleanse.text import nfkc
 from crmtool.issues import Severity
-
-USCC_CHARSET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
-_USCC_VALUE = {c: i for i, c in enumerate(USCC_CHARSET)}
-_USCC_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
-_ORG_WEIGHTS = (3, 7, 9, 10, 5, 8, 4, 2)
-
-
-def _alnum_value(ch: str) -> int:
-    if ch.isdigit():
-        return int(ch)
-    return ord(ch) - ord("A") + 10
-
-
-_ALNUM_VALUE = {c: _alnum_value(c) for c in "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"}
-_ORG_CHECK = {11 - r: {10: "X", 11: "0"}.get(11 - r, str(11 - r)) for r in range(11)}
-
-
-def org_code_check(body8: str) -> str:
-    """GB 11714 check character for the first 8 characters of an organisation code."""
-    if len(body8) != 8:
-        raise ValueError(f"an organisation code body has 8 characters, not {len(body8)}")
-    try:  # map/sum over a lookup table: this runs once per distinct code of a million-row column
-        values = list(map(_ALNUM_VALUE.__getitem__, body8))
-    except KeyError:
-        values = [_alnum_value(c) for c in body8]
-    return _ORG_CHECK[11 - sum(map(mul, values, _ORG_WEIGHTS)) % 11]
-
-
-def uscc_check(body17: str) -> str:
-    """GB 32100 check character for the first 17 characters of a credit code."""
-    if len(body17) != 17:
-        raise ValueError(f"a credit code body has 17 characters, not {len(body17)}")
-    total = sum(map(mul, map(_USCC_VALUE.__getitem__, body17), _USCC_WEIGHTS))
-    return USCC_CHARSET[(31 - total % 31) % 31]
-
-
-def complete_uscc(body16: str) -> str:
-    """A valid 18-character code from its first 16 characters (both check characters computed)."""
-    body17 = body16 + org_code_check(body16[8:16])
-    return body17 + uscc_check(body17)
-
-
-def is_valid_uscc(code: str) -> bool:
-    """True when `code` (already normalised: upper case, no spaces) passes both check characters."""
-    if len(code) != 18 or any(c not in _USCC_VALUE for c in code):
-        return False
-    if code[16] != org_code_check(code[8:16]):
-        return False
-    return code[17] == uscc_check(code[:17])
-
 
 # ---------------------------------------------------------------------------------------------
 # Normalisation, the older identifiers, decoding, and the column rule.
@@ -190,7 +137,7 @@ def check_credit_code(value: str) -> Outcome:
 
 
 def _check_uscc(code: str, findings: list[Finding]) -> Outcome:
-    bad = sorted({c for c in code if c not in _USCC_VALUE})
+    bad = sorted({c for c in code if c not in USCC_CHARSET})
     if bad:
         findings.append(Finding("credit_code.charset", Severity.ERROR,
                                 f"characters not allowed in a credit code: {''.join(bad)}"))

@@ -62,8 +62,10 @@ class KindReport:
     by: str = "content"
 
 
-def _norm_header(column: str) -> str:
-    return re.sub(r"[\s_\-()（）\[\]【】:：*#./]+", "", str(column)).lower()
+def header_key(column: str) -> str:
+    """A header as it is compared: spaces, brackets and punctuation removed, lower case, trailing digits
+    dropped (电话2 is 电话)."""
+    return re.sub(r"\d+$", "", re.sub(r"[\s_\-()（）\[\]【】:：*#./]+", "", str(column)).lower())
 
 
 # Words that turn a field into something else: 客户编号 is a number, not a customer; 电话类型 a type.
@@ -77,7 +79,7 @@ def kind_from_header(column: str) -> str | None:
     An exact synonym first; then the longest synonym the header ends with (客户联系电话 → 联系电话);
     then the longest one it contains, unless a qualifier follows it (客户编号, 电话类型 → None).
     Trailing digits are ignored (电话2)."""
-    key = re.sub(r"\d+$", "", _norm_header(column))
+    key = header_key(column)
     if not key:
         return None
     for kind, names in HEADER_SYNONYMS.items():

@@ -16,10 +16,10 @@ import re
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from importlib import resources
-from typing import NamedTuple
+from typing import Iterator, NamedTuple
 
 MUNICIPALITIES = ("北京市", "天津市", "上海市", "重庆市")
-_PLACEHOLDER_NAMES = {"市辖区", "县", "省直辖县级行政单位", "省直辖县级行政区划", "自治区直辖县级行政单位",
+PLACEHOLDER_NAMES = {"市辖区", "县", "省直辖县级行政单位", "省直辖县级行政区划", "自治区直辖县级行政单位",
                       "自治区直辖县级行政区划"}
 _PROVINCE_SUFFIX = re.compile(r"(壮族自治区|回族自治区|维吾尔自治区|自治区|特别行政区|省|市)$")
 _ETHNIC_SUFFIX = re.compile(r"((?:[\u4e00-\u9fff]{1,4}?族)+)?(自治州|自治县|自治旗|地区|盟|市|州|县|区|旗)$")
@@ -37,12 +37,12 @@ class Division:
 
 
 @cache
-def _table() -> dict[str, Division]:
+def division_table() -> dict[str, Division]:
     text = resources.files("crmtool.cleanse.data").joinpath("divisions.csv").read_text(encoding="utf-8")
     out = {}
     for row in csv.DictReader(text.splitlines()):
         level = row["level"]
-        county = row["name"] if level == "county" and row["name"] not in _PLACEHOLDER_NAMES else None
+        county = row["name"] if level == "county" and row["name"] not in PLACEHOLDER_NAMES else None
         city = row["city"] or (row["name"] if level == "province" and row["name"] in MUNICIPALITIES else None)
         out[row["code"]] = Division(row["code"], row["name"], row["current"] == "1", row["province"],
                                     city, county, level)
@@ -54,10 +54,10 @@ def division_of(code: str) -> Division | None:
     """The division for a 6-digit code, falling back to its prefecture, then its province."""
     if len(code) != 6 or not code.isdigit():
         return None
-    table = _table()
+    table = division_table()
     for candidate in (code, code[:4] + "00", code[:2] + "0000"):
         hit = table.get(candidate)
-        if hit is not None and hit.name not in _PLACEHOLDER_NAMES:
+        if hit is not None and hit.name not in PLACEHOLDER_NAMES:
             if candidate != code:  # a county code we do not know: keep only the levels we do know
                 return Division(code, hit.name, hit.current, hit.province, hit.city if candidate != code[:2] + "0000"
                                 else (hit.province if hit.province in MUNICIPALITIES else None), None, hit.level)
@@ -66,7 +66,7 @@ def division_of(code: str) -> Division | None:
 
 
 def is_known_code(code: str) -> bool:
-    return code in _table()
+    return code in division_table()
 
 
 def short_name(name: str, level: str) -> str:
@@ -90,13 +90,16 @@ class Place:
     code: str
 
 
+def current_divisions() -> Iterator[Division]:
+    """The divisions in use today, without the placeholder levels (市辖区, 省直辖县级行政区划 …)."""
+    return (d for d in division_table().values() if d.current and d.name not in PLACEHOLDER_NAMES)
+
+
 @cache
 def name_index() -> dict[str, list[Place]]:
     """Every current full name and short form → the places it can mean (several for 朝阳区, 鼓楼区 …)."""
     index: dict[str, list[Place]] = {}
-    for d in _table().values():
-        if not d.current or d.name in _PLACEHOLDER_NAMES:
-            continue
+    for d in current_divisions():
         if d.level == "prefecture" and d.province in MUNICIPALITIES:
             continue
         city = d.city if d.level != "province" else None
@@ -186,7 +189,7 @@ def _short_ok(place: Place) -> bool:
 
 
 def provinces() -> list[str]:
-    return sorted({d.province for d in _table().values() if d.current})
+    return sorted({d.province for d in division_table().values() if d.current})
 
 
 class RegionPrefix(NamedTuple):

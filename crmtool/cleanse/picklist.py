@@ -16,7 +16,7 @@ from crmtool.issues import Severity
 ATTRIBUTES = ()
 
 
-def _key(text: str) -> str:
+def picklist_key(text: str) -> str:
     return basic(text).casefold().replace(" ", "")
 
 
@@ -24,9 +24,9 @@ class Picklist:
     def __init__(self, mapping: Mapping[str, str] | None = None, allowed: Iterable[str] = ()):
         mapping = dict(mapping or {})
         self.allowed = list(dict.fromkeys([*mapping.values(), *allowed]))
-        self._lookup = {_key(a): a for a in self.allowed}
+        self._lookup = {picklist_key(a): a for a in self.allowed}
         for source, target in mapping.items():
-            self._lookup[_key(source)] = target
+            self._lookup[picklist_key(source)] = target
         self._choices = list(self._lookup)
 
     @classmethod
@@ -49,11 +49,11 @@ class Picklist:
     def suggest(self, value: str) -> str | None:
         from rapidfuzz import fuzz, process
 
-        hit = process.extractOne(_key(value), self._choices, scorer=fuzz.WRatio, score_cutoff=80)
+        hit = process.extractOne(picklist_key(value), self._choices, scorer=fuzz.WRatio, score_cutoff=80)
         return self._lookup[hit[0]] if hit else None
 
     def check(self, value: str) -> Outcome:
-        key = _key(value)
+        key = picklist_key(value)
         if key in self._lookup:
             target = self._lookup[key]
             findings = [] if target == value else [Finding("picklist.mapped", Severity.INFO,

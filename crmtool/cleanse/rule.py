@@ -14,6 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Callable, Sequence
 
+from crmtool.canon.blank import is_blank
 from crmtool.issues import Severity, concat_issues, issues_for_rows
 
 if TYPE_CHECKING:
@@ -59,10 +60,6 @@ class RuleResult:
         return cols
 
 
-def is_blank(value: object) -> bool:
-    return value is None or value != value or (isinstance(value, str) and not value.strip())
-
-
 def run_rule(
     table: "pd.DataFrame",
     column: str,
@@ -84,7 +81,7 @@ def run_rule(
     no_attrs: dict = {}
     by_finding: dict[tuple[str, str], list[tuple[int, str, str | None]]] = {}
     for i, value in enumerate(uniques.tolist()):  # a Python list: iterating the Arrow array is slow
-        if not value.strip():
+        if is_blank(value):
             clean.append(None)
             status.append("empty")
             found.append(no_attrs)

@@ -31,9 +31,9 @@ def scan(
     no_history: bool = typer.Option(False, "--no-history", help="Do not append this scan to the store's history (a look, not a measurement)."),
 ) -> int:
     """Measure completeness, validity, uniqueness, duplicates, consistency and timeliness of a CRM store."""
-    from crmtool.migrate.migration import expand_env
-    from crmtool.migrate.model import load_object_model
-    from crmtool.validate.kpi_config import load_scan_config
+    from crmtool.config.migration import expand_env
+    from crmtool.model import load_object_model
+    from crmtool.config.scan import load_scan_config
     from crmtool.validate.scan import run_scan
 
     settings = load_scan_config(config)

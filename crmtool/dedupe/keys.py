@@ -82,11 +82,8 @@ def _arrow_batch(batch: tuple) -> list:
 @lru_cache(maxsize=1 << 16)
 def code_keys(value: str) -> tuple[str | None, bool, str | None, str | None]:
     """(normalised code, valid USCC, organisation-code part, division code) for one credit-code cell."""
-    from crmtool.cleanse.credit_code import (
-        is_valid_org_code,
-        is_valid_uscc,
-        normalise_credit_code,
-    )
+    from crmtool.canon.uscc import is_valid_uscc
+    from crmtool.cleanse.credit_code import is_valid_org_code, normalise_credit_code
 
     code, _ = normalise_credit_code(value)
     if len(code) < 8:
@@ -215,7 +212,7 @@ def _plain_codes(arr) -> tuple[np.ndarray, list]:
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    from crmtool.cleanse.credit_code import USCC_CHARSET
+    from crmtool.canon.uscc import USCC_CHARSET
 
     handled = pc.match_substring_regex(arr, _USCC_PLAIN).fill_null(False).to_numpy(zero_copy_only=False)
     rows = np.flatnonzero(handled)

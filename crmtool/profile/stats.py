@@ -2,8 +2,8 @@
 
 Every cell is classified into exactly one of three groups, so the shares add up to 1:
 
-- empty: missing, or only whitespace;
-- placeholder: something typed to mean "nothing" (无, N/A, NULL, -, 0000, ...), see `is_placeholder`;
+- empty: missing, or only blanks (crmtool.canon.blank);
+- placeholder: something typed to mean "nothing" (无, N/A, NULL, -, 0000, ...), crmtool.canon.placeholders;
 - filled: everything else. Distinct counts, top values and lengths are computed over filled values only.
 
 All of it is vectorised pandas (one `value_counts` per column); nothing loops over rows in Python.
@@ -12,25 +12,15 @@ All of it is vectorised pandas (one `value_counts` per column); nothing loops ov
 from __future__ import annotations
 
 from dataclasses import dataclass
+
+from crmtool.canon.blank import blank_mask, strip_blanks
+from crmtool.canon.placeholders import placeholder_mask
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     import pandas as pd
 
 PROVENANCE_COLUMNS = ("_row_id", "_source", "_sheet", "_row")
-
-PLACEHOLDER_WORDS = frozenset(
-    {
-        "无", "暂无", "没有", "空", "不详", "未知", "待定", "待补充", "不知道",
-        "n/a", "na", "n.a.", "null", "none", "nil", "nan", "#n/a", "unknown", "tbd",
-    }
-)
-"""Compared after stripping and case folding (so NULL, Null and null are all placeholders)."""
-
-PLACEHOLDER_PATTERN = r"[-—–_/\\.。·?？*]+|x{2,}|0{4,}|0{4}-0{2}-0{2}( 0{2}:0{2}(:0{2})?)?"
-"""Matched against the whole stripped, case-folded cell: only filler punctuation (-, --, /, ?, ***),
-xx or longer runs of x, four or more zeros, a zero date (0000-00-00)."""
-
 
 @dataclass(frozen=True, slots=True)
 class ValueCount:
@@ -65,23 +55,9 @@ def as_text(series: "pd.Series") -> "pd.Series":
     return series if series.dtype == "string" else series.astype("string")
 
 
-def placeholder_mask(text: "pd.Series") -> "pd.Series":
-    """True where a non-empty cell is a placeholder; `text` is a "string" Series."""
-    key = text.str.strip().str.casefold()
-    words = key.isin(PLACEHOLDER_WORDS)
-    filler = key.str.fullmatch(PLACEHOLDER_PATTERN)
-    return (words | filler).fillna(False).astype(bool)
-
-
-def empty_mask(text: "pd.Series") -> "pd.Series":
-    """True where a cell is missing or whitespace only."""
-    stripped = text.str.strip()
-    return (stripped.isna() | (stripped == "")).astype(bool)
-
-
 def cell_classes(text: "pd.Series") -> tuple["pd.Series", "pd.Series"]:
     """(empty, placeholder) masks of a "string" Series; a cell in neither is filled."""
-    empty = empty_mask(text)
+    empty = blank_mask(text)
     return empty, placeholder_mask(text) & ~empty
 
 
@@ -95,7 +71,7 @@ def column_stats(
 
     distinct, top_values = _top_counts(filled_values, top)
     lengths = filled_values.str.len()
-    untrimmed = int((filled_values != filled_values.str.strip()).sum())
+    untrimmed = int((filled_values != strip_blanks(filled_values)).sum())
     return ColumnStats(
         rows=len(text),
         empty=int(empty.sum()),

@@ -1,21 +1,21 @@
 """Unified Social Credit Codes for many entities at once.
 
 The check characters are computed with numpy over an (n, 17) matrix of character values, the same
-arithmetic as crmtool.cleanse.credit_code.complete_uscc (the tests check they agree), because a
-Python call per code would dominate a million-row run.
+arithmetic as crmtool.canon.uscc.complete_uscc, the definition (tests/test_canon.py checks they
+agree), because a Python call per code would dominate a million-row run.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from crmtool.cleanse.credit_code import USCC_CHARSET
+from crmtool.canon.uscc import ORG_WEIGHTS, USCC_CHARSET, USCC_WEIGHTS, alnum_value
 
 _CHARS = np.array(list(USCC_CHARSET))
-_ORG_WEIGHTS = np.array([3, 7, 9, 10, 5, 8, 4, 2])
-_USCC_WEIGHTS = np.array([1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28])
+_ORG_WEIGHTS = np.array(ORG_WEIGHTS)
+_USCC_WEIGHTS = np.array(USCC_WEIGHTS)
 # GB 11714 values a character over the whole alphabet (A=10 ... Z=35), not over the USCC charset.
-_ALNUM_VALUE = np.array([int(c) if c.isdigit() else ord(c) - ord("A") + 10 for c in USCC_CHARSET])
+_ALNUM_VALUE = np.array([alnum_value(c) for c in USCC_CHARSET])
 _INDEX = {c: i for i, c in enumerate(USCC_CHARSET)}
 _NEW_STYLE_SHARE = 0.45  # codes issued since 2015 carry a fresh "MA..." organisation body
 

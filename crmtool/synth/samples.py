@@ -14,7 +14,7 @@ import io
 import sys
 from pathlib import Path
 
-from crmtool.cleanse.credit_code import complete_uscc
+from crmtool.canon.uscc import complete_uscc
 
 WORKBOOK = "销售客户清单.xlsx"
 ERP_CSV = "legacy_erp_export.csv"

@@ -16,7 +16,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from crmtool.validate.kpi_config import Anomaly
+from crmtool.config.scan import Anomaly
 
 if TYPE_CHECKING:
     import pandas as pd

@@ -10,7 +10,7 @@ checks have no built-in expectation:
   code check each other;
 - relationships (cross-frame): `expect_column_values_to_be_in_set` with the referred object's keys.
 
-GX reads a prepared copy of each frame: blank values (rules.BLANK_CHARS only) become nulls, so that
+GX reads a prepared copy of each frame: blank values (crmtool.canon.blank) become nulls, so that
 GX's own null handling skips them (and not-null fails them, for required); range checks read a
 numeric column parsed with pandas. great_expectations is imported here only, with analytics and
 progress bars off; `crmtool --help` and crmtool.validate.rules never import it.
@@ -25,9 +25,9 @@ from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterable, Mapping, Sequence
 
-from crmtool.validate.rules import (
-    BLANK_CHARS, NUMBER, Between, ascii_classes, Check, InKeys, InSet, Length, NotBlank, Regex, Rule, Unique, Uscc,
-)
+from crmtool.canon.blank import BLANK_CHARS, blank_mask
+from crmtool.validate.patterns import NUMBER, ascii_classes
+from crmtool.validate.rules import Between, Check, InKeys, InSet, Length, NotBlank, Regex, Rule, Unique, Uscc
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -75,7 +75,7 @@ def _custom_expectations() -> dict[str, type]:
 
         @column_condition_partial(engine=PandasExecutionEngine)
         def _pandas(cls, column, **kwargs):
-            from crmtool.cleanse.credit_code import is_valid_uscc
+            from crmtool.canon.uscc import is_valid_uscc
 
             return column.astype(str).map(is_valid_uscc).astype(bool)
 
@@ -106,12 +106,6 @@ def _context(gx, docs_dir: Path | None):
                                progress_bars=ProgressBarsConfig(globally=False, metric_calculations=False),
                                data_docs_sites=sites, analytics_enabled=False)
     return gx.get_context(mode="ephemeral", project_config=config)
-
-
-def blank_mask(series: "pd.Series") -> "pd.Series":
-    """Null, or nothing but BLANK_CHARS (pandas' own reading of the SQL blank test)."""
-    text = series.astype("string")
-    return (text.isna() | (text.str.strip(BLANK_CHARS) == "")).fillna(True).astype(bool)
 
 
 def prepare(frame: "pd.DataFrame", rules: Sequence[Rule]) -> "pd.DataFrame":

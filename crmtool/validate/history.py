@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING
 
-from crmtool.validate.kpi_config import FIELD_KPIS
+from crmtool.config.scan import FIELD_KPIS
 
 if TYPE_CHECKING:
     import pandas as pd

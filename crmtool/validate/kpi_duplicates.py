@@ -22,7 +22,7 @@ from crmtool.validate.scan_store import quote_ident
 if TYPE_CHECKING:
     import pandas as pd
 
-    from crmtool.validate.kpi_config import Duplicates
+    from crmtool.config.scan import Duplicates
     from crmtool.validate.scan_store import Store
 
 

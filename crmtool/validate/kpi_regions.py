@@ -24,7 +24,7 @@ ADDRESS_REGION_PATTERN = "^(.{2,10}?(?:特别行政区|自治区|自治州|地�
 @cache
 def region_rows() -> tuple[tuple[str, str, str], ...]:
     """(cls, name, two-digit province code) rows; every (cls, name) is unique."""
-    from crmtool.cleanse.divisions import MUNICIPALITIES, _PLACEHOLDER_NAMES, _table, short_name
+    from crmtool.cleanse.divisions import MUNICIPALITIES, current_divisions, short_name
 
     candidates: dict[tuple[str, str], set[str]] = {}
 
@@ -32,9 +32,7 @@ def region_rows() -> tuple[tuple[str, str, str], ...]:
         if len(name) >= 2:
             candidates.setdefault((cls, name), set()).add(code[:2])
 
-    for d in _table().values():
-        if not d.current or d.name in _PLACEHOLDER_NAMES:
-            continue
+    for d in current_divisions():
         if d.level == "province":
             for name in {d.name, short_name(d.name, "province")}:
                 add("p", name, d.code)
@@ -54,9 +52,9 @@ def region_rows() -> tuple[tuple[str, str, str], ...]:
 @cache
 def province_codes() -> tuple[str, ...]:
     """The two-digit codes of the provinces (11 北京 … 82 澳门)."""
-    from crmtool.cleanse.divisions import _table
+    from crmtool.cleanse.divisions import division_table
 
-    return tuple(sorted({d.code[:2] for d in _table().values() if d.level == "province"}))
+    return tuple(sorted({d.code[:2] for d in division_table().values() if d.level == "province"}))
 
 
 def regions_values_sql() -> str:

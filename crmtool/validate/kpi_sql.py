@@ -25,9 +25,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from crmtool.validate.kpi_regions import ADDRESS_REGION_PATTERN, province_codes, regions_values_sql
-from crmtool.validate.rules import (
-    BLANK_CHARS, EMAIL, EMAIL_LOCAL_LENGTH, USCC_SHAPE, Between, InSet, Regex, Uscc, field_value_rules,
-)
+from crmtool.canon.blank import BLANK_CHARS
+from crmtool.canon.uscc import USCC_SHAPE
+from crmtool.validate.patterns import EMAIL, EMAIL_LOCAL_LENGTH
+from crmtool.validate.rules import Between, InSet, Regex, Uscc, field_value_rules
 from crmtool.validate.scan_store import quote_ident, quote_literal
 from crmtool.validate.sql import check_sql, full_match_sql
 
@@ -111,7 +112,7 @@ class Dialect:
         return f"({self.starts_blank(expr)} OR {ends})"
 
     def clean(self, expr: str) -> str:
-        """The text trimmed of blanks (rules.BLANK_CHARS)."""
+        """The text trimmed of blanks (crmtool.canon.blank.BLANK_CHARS)."""
         if self.name == "postgres":
             return self.trim(expr)
         return f"(CASE WHEN {self.edge_blank(expr)} THEN {self.trim(expr)} ELSE {expr} END)"

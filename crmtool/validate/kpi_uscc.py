@@ -22,7 +22,7 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
-from crmtool.validate.rules import ORG_WEIGHTS, USCC_CHARSET, USCC_WEIGHTS
+from crmtool.canon.uscc import ORG_WEIGHTS, USCC_CHARSET, USCC_WEIGHTS
 
 if TYPE_CHECKING:
     import pyarrow as pa

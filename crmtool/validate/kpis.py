@@ -15,13 +15,13 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from crmtool.validate.kpi_config import ScanConfig
+from crmtool.config.scan import ScanConfig
 from crmtool.validate.kpi_sql import Plan, Source, object_query
 
 if TYPE_CHECKING:
     import pandas as pd
 
-    from crmtool.migrate.model import ObjectDef, ObjectModel
+    from crmtool.model import ObjectDef, ObjectModel
     from crmtool.validate.scan_store import Store
 
 DIGITS = 6  # shares are rounded to 6 decimals (0.0001 %), health to 2

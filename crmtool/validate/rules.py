@@ -3,124 +3,28 @@
 A `Rule` names one check of one field of one object (`accounts.credit_code.valid`), its kind, its
 severity and a message a consultant can act on. Each rule breaks down into primitive checks
 (`Regex`, `InSet`, `Between`, `Uscc` …) that two engines evaluate independently: DuckDB SQL
-(crmtool.validate.sql) and great-expectations (crmtool.validate.gx). The regular expressions below
-are written in the subset that RE2 (DuckDB), PostgreSQL and Python's `re` read alike: explicit
-classes such as `[0-9]` instead of `\\d`, no look-around, no `.`.
+(crmtool.validate.sql) and great-expectations (crmtool.validate.gx).
 
 Rules come from the object model (`rules_from_model`), raised to required by mapping overrides,
-and from user rule files (`load_rule_file`, `apply_rule_files`), which add rules, replace them,
-change their severity or message, or switch them off by rule id.
+and from user rule files (read by crmtool.config.rules.load_rule_file; `apply_rule_files`), which add
+rules, replace them, change their severity or message, or switch them off by rule id. The canonical
+forms the rules check are in crmtool.validate.patterns.
 
 This module imports no heavy package: `crmtool --help` and the mapping checker may import it.
 """
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Iterable, Literal
+from typing import TYPE_CHECKING, Any, Iterable
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from crmtool.config.rules import KINDS, SEVERITIES, VALUE_TYPES, RuleFile, RuleSpec, load_rule_file
+from crmtool.validate.patterns import EMAIL, EMAIL_LOCAL_LENGTH, EMAIL_MAX_LENGTH, MOBILE, PHONE, TYPE_PATTERNS, TYPE_WORDS
 
 if TYPE_CHECKING:
-    from crmtool.config import LineIndex
-    from crmtool.migrate.mapping import Mapping
-    from crmtool.migrate.model import FieldDef, ObjectModel
-
-KINDS = ("required", "type", "pattern", "value_set", "length", "range", "unique", "relationship",
-         "credit_code", "phone", "mobile", "email")
-SEVERITIES = ("error", "warning", "info")
-VALUE_TYPES = ("integer", "decimal", "boolean", "date", "datetime", "url", "email")
-
-# Characters that make a value blank when they are all it holds (ASCII whitespace, the ideographic
-# space U+3000 of Chinese input methods, the no-break space U+00A0 of web copies).
-BLANK_CHARS = " \t\n\r\f\v\u3000\u00a0"
-
-# -- canonical forms (DESIGN.md: what the map stage writes) --------------------------------------
-
-_NON_ASCII = r"[^\x01-\x7F]"
-_YEAR = r"[1-9][0-9]{3}"
-_LEAP_YEAR = r"(?:[1-9][0-9](?:0[48]|[2468][048]|[13579][26])|(?:[13579][26]|[2468][048])00)"
-DATE = (rf"(?:{_YEAR}-(?:(?:0[13578]|1[02])-(?:0[1-9]|[12][0-9]|3[01])|(?:0[469]|11)-(?:0[1-9]|[12][0-9]|30)"
-        rf"|02-(?:0[1-9]|1[0-9]|2[0-8]))|{_LEAP_YEAR}-02-29)")
-TIME = r"(?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]"
-DATETIME = rf"{DATE}(?: {TIME})?"
-INTEGER = r"-?[0-9]{1,18}"
-DECIMAL = r"-?[0-9]{1,16}(?:\.[0-9]{1,2})?"
-NUMBER = r"-?[0-9]{1,20}(?:\.[0-9]{1,10})?"
-"""What range rules compare as a number; anything else is the type rule's business."""
-BOOLEAN = r"true|false"
-
-_LABEL_CHAR = rf"(?:[A-Za-z0-9]|{_NON_ASCII})"
-_LABEL = rf"{_LABEL_CHAR}(?:(?:[A-Za-z0-9-]|{_NON_ASCII}){{0,61}}{_LABEL_CHAR})?"
-_TLD = rf"(?:[A-Za-z]{{2,63}}|xn--[A-Za-z0-9-]{{1,59}}|{_NON_ASCII}{{2,63}})"
-HOSTNAME = rf"(?:{_LABEL}\.)+{_TLD}"
-URL = rf"(?:[Hh][Tt][Tt][Pp][Ss]?://)?{HOSTNAME}(?::[0-9]{{1,5}})?(?:[/?#][^\x01-\x20]*)?"
-_ATOM = r"[A-Za-z0-9!#$\x25&'*+/=?^_`{|}~-]+"  # \x25 is %: no % in SQL text (psycopg placeholders)
-EMAIL = rf"{_ATOM}(?:\.{_ATOM})*@{HOSTNAME}"
-EMAIL_LOCAL_LENGTH = r"[^@]{1,64}@[^@]+"
-EMAIL_MAX_LENGTH = 254
-
-# Phone numbers as the cleanse stage writes them (crmtool.cleanse.phone): E.164, `;ext=N` for an
-# extension, several numbers in one cell joined by "; ".
-CN_MOBILE = r"\+861[3-9][0-9]{9}"
-CN_LANDLINE = r"\+86(?:10[0-9]{8}|2[0-9]{9}|[3-9][0-9]{9,10})"
-OTHER_COUNTRY = r"\+(?:[1-79][0-9]{6,14}|8[0-57-9][0-9]{5,13})"
-_ONE_PHONE = rf"(?:{CN_MOBILE}|{CN_LANDLINE}|{OTHER_COUNTRY})(?:;ext=[0-9]{{1,6}})?"
-PHONE = rf"{_ONE_PHONE}(?:; {_ONE_PHONE})*"
-MOBILE = rf"{CN_MOBILE}(?:; {CN_MOBILE})*"
-
-# GB 32100-2015 credit code.
-USCC_CHARSET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
-USCC_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
-ORG_WEIGHTS = (3, 7, 9, 10, 5, 8, 4, 2)
-USCC_SHAPE = r"[0-9A-HJ-NPQRTUWXY]{18}"
-
-TYPE_PATTERNS = {"integer": INTEGER, "decimal": DECIMAL, "boolean": BOOLEAN, "date": DATE, "datetime": DATETIME,
-                 "url": URL, "email": EMAIL}
-TYPE_WORDS = {
-    "integer": "a whole number (digits only, e.g. 120)",
-    "decimal": "a number with at most 2 decimals (e.g. 128000.00)",
-    "boolean": "true or false",
-    "date": "a date YYYY-MM-DD that exists (e.g. 2024-03-15)",
-    "datetime": "a date and time YYYY-MM-DD HH:MM:SS (e.g. 2024-03-15 14:30:00)",
-    "url": "a web address (e.g. https://www.example.cn)",
-    "email": "an e-mail address (e.g. zhang@example.cn)",
-}
-
-
-_CLASSES_OUTSIDE = {"d": "[0-9]", "D": "[^0-9]", "w": "[0-9A-Za-z_]", "W": "[^0-9A-Za-z_]",
-                    "s": "[\\t\\n\\f\\r ]", "S": "[^\\t\\n\\f\\r ]"}
-_CLASSES_INSIDE = {"d": "0-9", "w": "0-9A-Za-z_", "s": "\\t\\n\\f\\r "}
-
-
-def ascii_classes(pattern: str) -> str:
-    """`pattern` with \\d \\w \\s (and \\D \\W \\S outside brackets) spelled out as ASCII classes.
-
-    RE2 (DuckDB) reads them as ASCII, Python's `re` as Unicode (a full-width digit is \\d there) and
-    PostgreSQL by its locale; spelled out, a user's pattern means the same to every engine."""
-    out: list[str] = []
-    i, inside = 0, False
-    while i < len(pattern):
-        ch = pattern[i]
-        if ch == "\\" and i + 1 < len(pattern):
-            nxt = pattern[i + 1]
-            table = _CLASSES_INSIDE if inside else _CLASSES_OUTSIDE
-            out.append(table.get(nxt, pattern[i:i + 2]))
-            i += 2
-            continue
-        out.append(ch)
-        i += 1
-        if ch == "[" and not inside:
-            inside = True
-            for literal_start in ("^", "]"):  # "[]…]" and "[^]…]": the first ] is a member
-                if pattern[i:i + 1] == literal_start:
-                    out.append(literal_start)
-                    i += 1
-        elif ch == "]" and inside:
-            inside = False
-    return "".join(out)
+    from crmtool.config.mapping import Mapping
+    from crmtool.model import FieldDef, ObjectModel
 
 
 # -- primitive checks: what each engine knows how to evaluate --------------------------------------
@@ -382,144 +286,10 @@ def _mapping_overrides(obj: str, mappings: list["Mapping"]) -> dict[str, dict]:
     return out
 
 
-# -- user rule files -------------------------------------------------------------------------------
-
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
-class TypeParams(_Strict):
-    type: Literal[VALUE_TYPES]  # type: ignore[valid-type]
-
-
-class PatternParams(_Strict):
-    pattern: str = Field(..., min_length=1)
-
-    @field_validator("pattern")
-    @classmethod
-    def _compiles(cls, value: str) -> str:
-        try:
-            re.compile(value)
-        except re.error as exc:
-            raise ValueError(f"not a valid regular expression: {exc}") from None
-        return value
-
-
-class ValueSetParams(_Strict):
-    values: list[str] = Field(..., min_length=1)
-
-
-class LengthParams(_Strict):
-    max_length: int | None = Field(None, gt=0)
-    min_length: int | None = Field(None, ge=0)
-
-    @model_validator(mode="after")
-    def _bounded(self) -> "LengthParams":
-        if self.max_length is None and self.min_length is None:
-            raise ValueError("give max_length, min_length or both")
-        return self
-
-
-class RangeParams(_Strict):
-    min: float | None = None
-    max: float | None = None
-
-    @model_validator(mode="after")
-    def _bounded(self) -> "RangeParams":
-        if self.min is None and self.max is None:
-            raise ValueError("give min, max or both")
-        if self.min is not None and self.max is not None and self.min > self.max:
-            raise ValueError(f"min {self.min} is greater than max {self.max}")
-        return self
-
-
-class RelationshipParams(_Strict):
-    to: str
-    key: str | None = Field(None, description="The referred object's key field (default: its external id).")
-
-
-class NoParams(_Strict):
-    pass
-
-
-PARAMS: dict[str, type[BaseModel]] = {
-    "type": TypeParams, "pattern": PatternParams, "value_set": ValueSetParams, "length": LengthParams,
-    "range": RangeParams, "relationship": RelationshipParams,
-}
-
-
-class RuleSpec(_Strict):
-    """One entry of a rule file: a new rule (object, field, kind, params), or a change to a rule by id."""
-
-    id: str | None = Field(None, pattern=r"^[^\s]+$", description="Rule id; default object.field.<kind> (values for "
-                           "value_set, valid for credit_code/phone/mobile/email). An id of a built-in rule changes it.")
-    object: str | None = None
-    field: str | None = None
-    kind: Literal[KINDS] | None = None  # type: ignore[valid-type]
-    params: dict[str, Any] = Field(default_factory=dict)
-    severity: Literal[SEVERITIES] | None = None  # type: ignore[valid-type]
-    message: str | None = Field(None, description="Message template: {value}, {label}, {field}, {object} and params.")
-    enabled: bool = True
-
-    @model_validator(mode="after")
-    def _says_something(self) -> "RuleSpec":
-        if self.id is None and (self.object is None or self.field is None or self.kind is None):
-            raise ValueError("give id: (to change a rule) or object:, field: and kind: (to add one)")
-        if self.kind is None and self.params:
-            raise ValueError("params: need a kind:")
-        return self
-
-
-class RuleFileModel(_Strict):
-    version: Literal[1] = 1
-    rules: list[RuleSpec] = Field(default_factory=list)
-
-
-@dataclass
-class RuleFile:
-    path: Path
-    specs: list[RuleSpec]
-    lines: "LineIndex"
-
-    def where(self, i: int, *keys: str) -> tuple[str, int, str]:
-        return str(self.path), self.lines.line(("rules", i, *keys)), ".".join(["rules", str(i), *keys])
-
-
-def load_rule_file(path: str | Path) -> RuleFile:
-    """A rule file, checked: errors name the file, line and field (crmtool.config.ConfigFileError)."""
-    from crmtool.config import ConfigFileError, Finding, load_yaml, validate
-
-    data, lines = load_yaml(path)
-    parsed = validate(RuleFileModel, data, path, lines)
-    findings: list[Finding] = []
-    for i, spec in enumerate(parsed.rules):
-        if spec.kind is None:
-            continue
-        try:
-            spec.params = PARAMS.get(spec.kind, NoParams).model_validate(spec.params).model_dump(exclude_none=True)
-        except ValidationError as exc:
-            for error in exc.errors():
-                loc = ("rules", i, "params", *error["loc"])
-                field = ".".join(str(p) for p in loc)
-                findings.append(Finding(str(path), lines.line(loc), field, _param_hint(error)))
-    if findings:
-        raise ConfigFileError(findings)
-    return RuleFile(Path(path), list(parsed.rules), lines)
-
-
-def _param_hint(error: dict) -> str:
-    if error["type"] == "extra_forbidden":
-        return "unknown parameter for this kind of rule (see docs/verify.md)"
-    if error["type"] == "missing":
-        return "required, but missing"
-    msg = error["msg"].removeprefix("Value error, ")
-    return msg[0].lower() + msg[1:] if msg else error["type"]
-
-
 def apply_rule_files(rules: list[Rule], files: Iterable[RuleFile], model: "ObjectModel") -> list[Rule]:
     """`rules` changed by each rule file in order: new rules appended, rules with a known id replaced
     (kind given), re-graded (severity), re-worded (message) or removed (enabled: false)."""
-    from crmtool.config import ConfigFileError, Finding
+    from crmtool.config.files import ConfigFileError, Finding
 
     by_id = {r.rule_id: r for r in rules}
     for rf in files:
@@ -552,7 +322,7 @@ def _set(by_id: dict, key: str, rule: Rule | None) -> None:
 
 
 def _new_rule(spec: RuleSpec, existing: Rule | None, rf: RuleFile, i: int, model: "ObjectModel") -> Rule:
-    from crmtool.config import ConfigFileError, Finding
+    from crmtool.config.files import ConfigFileError, Finding
 
     obj = spec.object or (existing.object if existing else _id_part(spec.id, 0))
     name = spec.field or (existing.field if existing else _id_part(spec.id, 1))

@@ -19,12 +19,12 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING
 
-from crmtool.validate.kpi_config import ScanConfig, check_config_objects
+from crmtool.config.scan import ScanConfig, check_config_objects
 
 if TYPE_CHECKING:
     import pandas as pd
 
-    from crmtool.migrate.model import ObjectModel
+    from crmtool.model import ObjectModel
     from crmtool.validate.kpi_duplicates import DuplicateRun
     from crmtool.validate.scan_store import Store
 
@@ -46,7 +46,7 @@ def run_scan(url: str, model: "ObjectModel | None" = None, config: ScanConfig | 
              objects: list[str] | None = None, fail_under: float | None = None, record: bool = True,
              now: datetime | None = None, history_scans: int | None = None) -> ScanOutcome:
     """scan_store, also returning the recent history (this scan included)."""
-    from crmtool.migrate.model import load_object_model
+    from crmtool.model import load_object_model
     from crmtool.validate.scan_store import open_store
 
     model = model or load_object_model()

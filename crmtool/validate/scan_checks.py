@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from crmtool.validate.kpi_config import ScanConfig
+from crmtool.config.scan import ScanConfig
 
 MAX_KPIS = ("duplicate_rate",)  # at most; every other threshold is "at least"
 

@@ -111,7 +111,7 @@ class DuckDBStore(Store):
     def open(cls, url: str, *, read_only: bool = False) -> "DuckDBStore":
         import duckdb
 
-        from crmtool.migrate.migration import redact
+        from crmtool.config.migration import redact
 
         path = duckdb_path(url)
         if not path.is_file():
@@ -237,7 +237,7 @@ class PostgresStore(Store):
     def open(cls, url: str) -> "PostgresStore":
         import psycopg
 
-        from crmtool.migrate.migration import redact
+        from crmtool.config.migration import redact
 
         conninfo, schema = postgres_conninfo(url)
         try:
@@ -326,7 +326,7 @@ def open_store(url: str) -> Store:
         except TargetError:
             raise
         except Exception as exc:  # noqa: BLE001 - any driver failure at connect time is the store's
-            from crmtool.migrate.migration import redact
+            from crmtool.config.migration import redact
 
             raise TargetError(f"{redact(url)}: cannot connect: {_first_line(exc)}") from None
     raise ConfigError(f"--store {url.split('://')[0] if '://' in url else url!r}: a store URL is duckdb:///FILE "

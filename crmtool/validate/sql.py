@@ -14,15 +14,17 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Iterable, Literal, Mapping, Sequence
 
+from crmtool.canon.blank import BLANK_CHARS
+from crmtool.canon.uscc import ORG_CHECK_CHARS, ORG_WEIGHTS, USCC_CHARSET, USCC_SHAPE, USCC_WEIGHTS
+from crmtool.validate.patterns import NUMBER, ascii_classes
 from crmtool.validate.rules import (
-    BLANK_CHARS, NUMBER, ORG_WEIGHTS, USCC_CHARSET, USCC_SHAPE, USCC_WEIGHTS, Between, Check, InKeys, InSet, Length,
-    NotBlank, Regex, Rule, Unique, Uscc, ascii_classes, field_value_checks,
+    Between, Check, InKeys, InSet, Length, NotBlank, Regex, Rule, Unique, Uscc, field_value_checks,
 )
 
 if TYPE_CHECKING:
     import pandas as pd
 
-    from crmtool.migrate.model import FieldDef
+    from crmtool.model import FieldDef
 
 Dialect = Literal["duckdb", "postgres"]
 DIALECTS = ("duckdb", "postgres")
@@ -55,7 +57,7 @@ def as_text(column_sql: str) -> str:
 
 
 def blank_sql(value_sql: str, dialect: Dialect = "duckdb") -> str:
-    """TRUE when a text value is empty: null, or nothing but blanks (rules.BLANK_CHARS).
+    """TRUE when a text value is empty: null, or nothing but blanks (crmtool.canon.blank.BLANK_CHARS).
 
     Only a value that starts with a blank (or is '') needs the regular expression; the test for that
     is cheap: in DuckDB (binary string order) three range comparisons on the first character, in
@@ -124,7 +126,7 @@ def uscc_sql(v: str, dialect: Dialect = "duckdb") -> str:
 
     org = " + ".join(f"{value(9 + k, _ALNUM)} * {w}" for k, w in enumerate(ORG_WEIGHTS))
     uscc = " + ".join(f"{value(1 + k, USCC_CHARSET)} * {w}" for k, w in enumerate(USCC_WEIGHTS))
-    pos17 = f"substr({v}, 17, 1) = substr('123456789X0', 11 - mod({org}, 11), 1)"
+    pos17 = f"substr({v}, 17, 1) = substr({literal(ORG_CHECK_CHARS[1:] + ORG_CHECK_CHARS[0])}, 11 - mod({org}, 11), 1)"
     pos18 = f"substr({v}, 18, 1) = substr({literal(USCC_CHARSET)}, mod(31 - mod({uscc}, 31), 31) + 1, 1)"
     return f"(CASE WHEN {full_match_sql(v, USCC_SHAPE, dialect)} THEN ({pos17} AND {pos18}) ELSE FALSE END)"
 

@@ -20,13 +20,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Iterable, Mapping, Sequence
 
 from crmtool.errors import ConfigError, GateFailed
-from crmtool.validate.rules import InKeys, Rule, RuleFile, build_rules
+from crmtool.config.rules import RuleFile
+from crmtool.validate.rules import InKeys, Rule, build_rules
 
 if TYPE_CHECKING:
     import pandas as pd
 
-    from crmtool.migrate.mapping import Mapping as FieldMapping
-    from crmtool.migrate.model import ObjectModel
+    from crmtool.config.mapping import Mapping as FieldMapping
+    from crmtool.model import ObjectModel
 
 ENGINES = ("sql", "gx")
 FAIL_ON = {"error": ("error",), "warning": ("error", "warning"), "never": ()}
@@ -224,7 +225,7 @@ def _compare(entry: dict, sql_rows: set, gx) -> None:
 
 
 def _write(result: VerifyResult, frames: Mapping[str, "pd.DataFrame"], located: "pd.DataFrame") -> None:
-    from crmtool.rundir import write_text_atomic
+    from crmtool.atomic import write_text_atomic
     from crmtool.tableio import write_table
     from crmtool.validate.workbook import write_failures_workbook
 
@@ -265,7 +266,7 @@ def gate(result: VerifyResult, accept_failures: str | None = None, fail_on: str 
         where = f"; failing rows in {result.files['failures_xlsx']}" if "failures_xlsx" in result.files else ""
         raise GateFailed(f"verify gate failed: {len(blocking)} rule(s) block the load: {shown}{more}{where}; "
                          "fix the data, or accept with --accept-failures REASON")
-    from crmtool.rundir import now_iso
+    from crmtool.clock import now_iso
 
     return {"passed": False, "accepted_failures": {"reason": accept_failures.strip(), "at": now_iso(),
                                                    "by": getpass.getuser(),

@@ -7,17 +7,14 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from crmtool.canon.uscc import complete_uscc, is_valid_uscc, org_code_check, uscc_check
 from crmtool.cleanse.credit_code import (
     check_credit_code,
     cleanse_credit_code,
-    complete_uscc,
     is_valid_org_code,
     is_valid_reg_no,
-    is_valid_uscc,
     normalise_credit_code,
-    org_code_check,
     reg_no_check,
-    uscc_check,
 )
 
 VECTORS = [line.strip() for line in (Path(__file__).parent / "data" / "stdnum_uscc_valid.txt").read_text().splitlines()

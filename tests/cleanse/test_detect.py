@@ -7,7 +7,7 @@ import random
 import pandas as pd
 import pytest
 
-from crmtool.cleanse.credit_code import complete_uscc
+from crmtool.canon.uscc import complete_uscc
 from crmtool.cleanse.detect import KINDS, KindReport, detect_kind, kind_from_header
 from crmtool.cleanse.id_number import id_check
 
@@ -61,7 +61,7 @@ def test_credit_codes_by_header_and_content():
 
 def test_position_17_alone_wrong_is_invalid_content():
     """stdnum would accept these (position 18 recomputed); GB 11714 position 17 is wrong."""
-    from crmtool.cleanse.credit_code import uscc_check
+    from crmtool.canon.uscc import uscc_check
 
     bad = []
     for code in USCC:

@@ -7,7 +7,7 @@ from pathlib import Path
 import openpyxl
 import pandas as pd
 
-from crmtool.cleanse.credit_code import complete_uscc
+from crmtool.canon.uscc import complete_uscc
 from crmtool.exitcodes import ExitCode
 from tests.dedupe.conftest import accounts
 

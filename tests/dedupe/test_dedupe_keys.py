@@ -55,7 +55,7 @@ def test_branch_without_delimitable_parent():
 
 
 def test_record_keys_codes():
-    from crmtool.cleanse.credit_code import complete_uscc
+    from crmtool.canon.uscc import complete_uscc
 
     code = complete_uscc("91110108MA01AAAA")
     keys = record_keys(accounts([

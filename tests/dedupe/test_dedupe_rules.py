@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from crmtool.cleanse.credit_code import complete_uscc
+from crmtool.canon.uscc import complete_uscc
 from crmtool.dedupe.pipeline import dedupe
 from tests.dedupe.conftest import accounts
 

@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from crmtool.cleanse.credit_code import complete_uscc
+from crmtool.canon.uscc import complete_uscc
 from crmtool.dedupe.pipeline import DedupeSettings, dedupe
 from tests.dedupe.conftest import accounts
 

@@ -17,7 +17,7 @@ from crm_http_server import CrmServer  # noqa: E402
 
 @pytest.fixture(scope="session")
 def model():
-    from crmtool.migrate.model import load_object_model
+    from crmtool.model import load_object_model
 
     return load_object_model()
 
@@ -81,7 +81,7 @@ def contacts() -> pd.DataFrame:
 @pytest.fixture
 def run_dirs(tmp_path):
     """make(run_id) -> a run directory with a manifest, as the pipeline leaves it before the load."""
-    from crmtool.rundir import RunDir
+    from crmtool.run.rundir import RunDir
 
     def make(run_id: str, **manifest) -> Path:
         path = tmp_path / "runs" / run_id

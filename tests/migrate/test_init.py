@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from crmtool.migrate.mapping import Concat, load_mapping
-from crmtool.migrate.migration import load_migration
+from crmtool.config.mapping import Concat, load_mapping
+from crmtool.config.migration import load_migration
 
 ROOT = Path(__file__).resolve().parents[2]
 WORKBOOK = ROOT / "samples" / "销售客户清单.xlsx"
@@ -156,7 +156,7 @@ def test_unreadable_source_is_exit_3(tmp_path, cli):
 def test_yaml_scalars_read_back_as_written(value):
     import yaml
 
-    from crmtool.migrate.suggest import _flow, _scalar
+    from crmtool.mapper.suggest import _flow, _scalar
 
     assert yaml.safe_load(f"k: {_scalar(value)}") == {"k": value}
     assert yaml.safe_load(f"k: {_flow({value: [value]})}") == {"k": {value: [value]}}

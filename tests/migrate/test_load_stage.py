@@ -10,9 +10,9 @@ import pandas as pd
 import pytest
 
 from crmtool.errors import TargetError
-from crmtool.migrate.load import canonical_rows, load_object, read_snapshot, row_hash
-from crmtool.migrate.rollback import rollback_run
-from crmtool.migrate.targets import open_target
+from crmtool.load.stage import canonical_rows, load_object, read_snapshot, row_hash
+from crmtool.run.rollback import rollback_run
+from crmtool.load.targets import open_target
 
 
 def reference_hash(values: list) -> str:
@@ -35,7 +35,7 @@ def test_row_hash_is_stable_across_processes_and_versions():
     expected = "bd83ccbe2262ed6a9fb6c3511468e337"  # md5("A001␟北京华信科技有限公司␟␞")
     assert reference_hash(["A001", "北京华信科技有限公司", None]) == expected
     assert row_hash(rows, ["account_id", "name", "employees"]).item() == expected
-    code = ("import pandas as pd; from crmtool.migrate.load import row_hash; "
+    code = ("import pandas as pd; from crmtool.load.stage import row_hash; "
             "print(row_hash(pd.DataFrame({'a': ['A001'], 'n': ['北京华信科技有限公司'], 'e': [None]}), ['a', 'n', 'e']).item())")
     other = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                            env={"PYTHONHASHSEED": "123", "PATH": ""})
@@ -115,7 +115,7 @@ def test_rollback_keeps_rows_a_later_run_changed(model, tmp_path, accounts, run_
 
 
 def test_rollback_is_recorded_in_the_manifest(model, tmp_path, accounts, run_dirs):
-    from crmtool.rundir import RunDir
+    from crmtool.run.rundir import RunDir
 
     with open_target(f"duckdb:///{tmp_path}/crm.duckdb", model) as target:
         run = run_dirs("r1", name="demo")

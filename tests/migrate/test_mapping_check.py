@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from crmtool.migrate.check import check_files, to_github, to_junit
-from crmtool.migrate.mapping import load_mapping, mapping_schema
-from crmtool.migrate.model import load_object_model
+from crmtool.mapper.check import check_files, to_github, to_junit
+from crmtool.config.mapping import load_mapping, mapping_schema
+from crmtool.model import load_object_model
 
 ROOT = Path(__file__).resolve().parents[2]
 SHIPPED = sorted((ROOT / "mappings").glob("*.yaml"))

@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from crmtool.migrate.mapping import CLEANSE_TRANSFORMS, SIMPLE_TRANSFORMS
-from crmtool.migrate.model import load_object_model
+from crmtool.config.mapping import CLEANSE_TRANSFORMS, SIMPLE_TRANSFORMS
+from crmtool.model import load_object_model
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -16,7 +16,7 @@ def text(name: str) -> str:
 
 
 def test_every_check_rule_is_documented():
-    source = (ROOT / "crmtool" / "migrate" / "check.py").read_text(encoding="utf-8")
+    source = (ROOT / "crmtool" / "mapper" / "check.py").read_text(encoding="utf-8")
     rules = set(re.findall(r'"((?:mapping|sample)\.[a-z_]+)"', source)) | {"config.invalid"}
     assert len(rules) >= 18
     doc = text("mapping.md")
@@ -39,7 +39,7 @@ def test_every_builtin_field_and_type_is_documented():
             assert re.search(rf"\| `{field}` \| {fdef.type} \|", section), (name, field)
     from typing import get_args
 
-    from crmtool.migrate.model import FieldType
+    from crmtool.model import FieldType
 
     assert not [t for t in get_args(FieldType) if f"| `{t}` |" not in doc]
 

@@ -7,8 +7,8 @@ import time
 import pandas as pd
 import pytest
 
-from crmtool.migrate.model import load_object_model
-from crmtool.migrate.relations import RelationIndex
+from crmtool.model import load_object_model
+from crmtool.mapper.relations import RelationIndex
 
 ACCOUNTS = load_object_model()["accounts"]
 

@@ -9,15 +9,15 @@ import sys
 
 import pytest
 
-from crmtool.migrate.load import load_object
-from crmtool.migrate.targets import open_target
+from crmtool.load.stage import load_object
+from crmtool.load.targets import open_target
 
 
 @pytest.fixture
 def project(tmp_path, monkeypatch, model, accounts):
     """A migration folder whose target comes from .env, and a run r1 that loaded three accounts."""
-    from crmtool.migrate.migration import load_migration
-    from crmtool.rundir import RunDir
+    from crmtool.config.migration import load_migration
+    from crmtool.run.rundir import RunDir
 
     (tmp_path / "migration.yaml").write_text("name: 演示\nmappings: [mappings/accounts.yaml]\ntarget: ${CRM_STORE}\n",
                                              encoding="utf-8")
@@ -93,9 +93,9 @@ def test_targets_lists_the_builtins(cli):
 
 
 def test_a_broken_plugin_is_a_warning(monkeypatch, cli):
-    import crmtool.migrate.targets as targets
+    import crmtool.load.targets as targets
 
-    monkeypatch.setitem(targets.BUILTIN, "broken", "crmtool.migrate.targets.no_such_module:Nothing")
+    monkeypatch.setitem(targets.BUILTIN, "broken", "crmtool.load.targets.no_such_module:Nothing")
     installed, warnings = targets.discover()
     assert "duckdb" in {t.name for t in installed}
     assert len(warnings) == 1 and "broken" in warnings[0]
@@ -104,7 +104,7 @@ def test_a_broken_plugin_is_a_warning(monkeypatch, cli):
 
 
 def test_discovery_imports_no_driver():
-    code = ("import sys; from crmtool.migrate.targets import discover; discover(); "
+    code = ("import sys; from crmtool.load.targets import discover; discover(); "
             "print(','.join(m for m in ('duckdb', 'psycopg', 'httpx', 'pandas', 'pyarrow') if m in sys.modules))")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == ""

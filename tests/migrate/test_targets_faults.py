@@ -9,8 +9,8 @@ import pandas as pd
 import pytest
 
 from crmtool.errors import ConfigError, TargetError
-from crmtool.migrate.load import load_object
-from crmtool.migrate.targets import open_target
+from crmtool.load.stage import load_object
+from crmtool.load.targets import open_target
 from crm_http_server import CrmServer
 
 PASSWORD = "pw-s3cret-42"
@@ -114,7 +114,7 @@ def test_http_token_is_sent_and_never_shown(model, accounts, run_dirs, monkeypat
 def test_postgres_failed_transaction_leaves_the_table_unchanged(model, accounts, run_dirs, pg_url):
     import psycopg
 
-    from crmtool.migrate.targets.postgresql import split_url
+    from crmtool.load.targets.postgresql import split_url
 
     with open_target(pg_url, model) as target:
         load_object(target, "accounts", accounts.iloc[:2], "r1", run_dirs("r1"))

@@ -5,10 +5,10 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from crmtool.migrate.load import load_object
-from crmtool.migrate.rollback import rollback_run
-from crmtool.migrate.targets import open_target
-from crmtool.migrate.targets.base import META_COLUMNS
+from crmtool.load.stage import load_object
+from crmtool.run.rollback import rollback_run
+from crmtool.load.targets import open_target
+from crmtool.load.targets.base import META_COLUMNS
 
 
 def state(target, object_name: str) -> pd.DataFrame:

@@ -8,9 +8,9 @@ import pandas as pd
 import pytest
 
 from crmtool.errors import TargetError
-from crmtool.migrate.load import canonical_rows
-from crmtool.migrate.targets import open_target
-from crmtool.migrate.targets.sqltext import create_table, quote
+from crmtool.load.stage import canonical_rows
+from crmtool.load.targets import open_target
+from crmtool.load.targets.sqltext import create_table, quote
 
 
 @pytest.fixture(params=["duckdb", pytest.param("postgresql", marks=pytest.mark.postgres)])
@@ -128,7 +128,7 @@ def test_canonical_text_is_what_the_store_cast_prints(model, field):
     """canonical_rows keeps a column as it is only when every value is already what DuckDB prints back."""
     import duckdb
 
-    from crmtool.migrate.targets.sqltext import to_text
+    from crmtool.load.targets.sqltext import to_text
 
     sql_type = model["accounts"].fields[field].sql_type
     con = duckdb.connect()

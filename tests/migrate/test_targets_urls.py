@@ -8,13 +8,13 @@ from pathlib import Path
 import pytest
 
 from crmtool.errors import ConfigError
-from crmtool.migrate.load import load_object
-from crmtool.migrate.targets import open_target
-from crmtool.migrate.targets.duckdb import DuckDBTarget, store_path
-from crmtool.migrate.targets.file import FileTarget, parse_file_url
-from crmtool.migrate.targets.http import idempotency_key
-from crmtool.migrate.targets.httpretry import Policy, parse_retry_after
-from crmtool.migrate.targets.postgresql import split_url
+from crmtool.load.stage import load_object
+from crmtool.load.targets import open_target
+from crmtool.load.targets.duckdb import DuckDBTarget, store_path
+from crmtool.load.targets.file import FileTarget, parse_file_url
+from crmtool.load.targets.http import idempotency_key
+from crmtool.load.targets.httpretry import Policy, parse_retry_after
+from crmtool.load.targets.postgresql import split_url
 
 
 def test_duckdb_urls_follow_sqlalchemy():
@@ -83,7 +83,7 @@ def test_duckdb_columns_are_typed(tmp_path, model, accounts, run_dirs):
 
 
 def test_model_fields_added_later_become_columns(tmp_path, model, accounts, run_dirs):
-    from crmtool.migrate.model import FieldDef, ObjectModel
+    from crmtool.model import FieldDef, ObjectModel
 
     url = f"duckdb:///{tmp_path}/crm.duckdb"
     with open_target(url, model) as target:
@@ -98,7 +98,7 @@ def test_model_fields_added_later_become_columns(tmp_path, model, accounts, run_
 
 
 def test_http_fetch_all_pages(crm_server, model, accounts, run_dirs, monkeypatch):
-    import crmtool.migrate.targets.http as http
+    import crmtool.load.targets.http as http
 
     monkeypatch.setattr(http, "PAGE", 2)
     with open_target(crm_server.url + "?rate=0", model) as target:

@@ -9,12 +9,12 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from crmtool.config import ConfigFileError
+from crmtool.config.files import ConfigFileError
 from crmtool.issues import ISSUE_COLUMNS
-from crmtool.migrate.mapping import load_mapping
-from crmtool.migrate.model import load_object_model
-from crmtool.migrate.relations import RelationIndex
-from crmtool.migrate.transform import cleanse_fields, map_object, stable_hash
+from crmtool.config.mapping import load_mapping
+from crmtool.model import load_object_model
+from crmtool.mapper.relations import RelationIndex
+from crmtool.mapper.transform import cleanse_fields, map_object, stable_hash
 from crmtool.read import read_table
 
 ROOT = Path(__file__).resolve().parents[2]

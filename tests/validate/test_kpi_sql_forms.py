@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import duckdb
 
-from crmtool.migrate.model import load_object_model
+from crmtool.model import load_object_model
 from crmtool.validate.kpi_sql import validity_sql
 from crmtool.validate.rules import field_value_checks
 from crmtool.validate.sql import check_sql

@@ -7,7 +7,7 @@ from datetime import datetime, timezone
 import pandas as pd
 import pytest
 
-from crmtool.validate.kpi_config import ScanConfig
+from crmtool.config.scan import ScanConfig
 from crmtool.validate.kpis import frame_kpis, health, store_kpis
 from crmtool.validate.scan_store import open_store
 from test_kpis_stores import (  # noqa: F401 - pg_url is a fixture
@@ -137,7 +137,7 @@ def test_fuzzy_duplicate_rate_from_the_dedupe_engine():
 
 def test_store_duplicates_sample_estimate(tmp_path):
     """Above max_rows a stable sample is deduplicated and its rate divided by the sampling fraction."""
-    from crmtool.validate.kpi_config import Duplicates
+    from crmtool.config.scan import Duplicates
     from crmtool.validate.kpi_duplicates import store_duplicates
 
     names = ["北京华信科技有限公司", "华信（北京）科技有限公司", "上海明达贸易有限公司", "广州天一餐饮有限公司"]

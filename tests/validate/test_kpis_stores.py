@@ -10,8 +10,8 @@ import uuid
 import pandas as pd
 import pytest
 
-from crmtool.cleanse.credit_code import complete_uscc
-from crmtool.migrate.model import load_object_model
+from crmtool.canon.uscc import complete_uscc
+from crmtool.model import load_object_model
 
 PG_BASE = "postgresql://postgres@127.0.0.1:5432/test"
 MODEL = load_object_model()
@@ -138,7 +138,7 @@ def pg_url():
 
 
 def test_fixture_codes_are_what_the_tests_say():
-    from crmtool.cleanse.credit_code import is_valid_uscc
+    from crmtool.canon.uscc import is_valid_uscc
 
     assert is_valid_uscc(BEIJING) and is_valid_uscc(GUANGDONG) and is_valid_uscc(SHANGHAI)
     assert not is_valid_uscc(BAD_CHECK)

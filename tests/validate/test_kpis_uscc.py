@@ -10,9 +10,9 @@ import duckdb
 import pyarrow as pa
 import pytest
 
-from crmtool.cleanse.credit_code import complete_uscc, is_valid_uscc
+from crmtool.canon.uscc import complete_uscc, is_valid_uscc
 from crmtool.validate.kpi_uscc import USCC_FUNCTION, register, valid_codes
-from crmtool.validate.rules import USCC_CHARSET
+from crmtool.canon.uscc import USCC_CHARSET
 from crmtool.validate.sql import uscc_sql
 
 STANDARD = "91350100M000100Y43"  # the example code of GB 32100-2015
@@ -73,7 +73,7 @@ def test_function_in_duckdb_agrees_with_verify_sql(seed):
 def test_the_kpi_statement_of_a_duckdb_store_uses_the_function():
     import pandas as pd
 
-    from crmtool.migrate.model import load_object_model
+    from crmtool.model import load_object_model
     from crmtool.validate.kpi_sql import object_query
     from crmtool.validate.kpis import frame_kpis, store_source
     from crmtool.validate.scan_store import DuckDBStore

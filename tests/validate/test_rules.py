@@ -13,11 +13,11 @@ from pathlib import Path
 
 import pytest
 
-from crmtool.config import ConfigFileError
-from crmtool.migrate.model import FieldDef, load_object_model
-from crmtool.validate.rules import (
-    KINDS, apply_rule_files, ascii_classes, build_rules, load_rule_file, rules_from_model,
-)
+from crmtool.config.files import ConfigFileError
+from crmtool.model import FieldDef, load_object_model
+from crmtool.config.rules import KINDS, load_rule_file
+from crmtool.validate.patterns import ascii_classes
+from crmtool.validate.rules import apply_rule_files, build_rules, rules_from_model
 from crmtool.validate.sql import blank_sql, check_sql, full_match_sql, valid_sql
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -54,7 +54,7 @@ def test_model_rules_cover_types_keys_and_references(model):
 
 
 def test_mapping_required_raises_a_field_to_required(model, tmp_path):
-    from crmtool.migrate.mapping import load_mapping
+    from crmtool.config.mapping import load_mapping
 
     path = tmp_path / "accounts.yaml"
     path.write_text("object: accounts\nsource: {file: x.csv}\nfields:\n  account_id: {from: 编号}\n"
@@ -274,7 +274,7 @@ def test_date_check_agrees_with_the_calendar():
     """Every YYYY-MM-DD with days 00-32 of every month, for years around the leap-year rules."""
     import duckdb
 
-    from crmtool.validate.rules import DATE
+    from crmtool.validate.patterns import DATE
 
     values = [f"{y:04d}-{m:02d}-{d:02d}" for y in (1000, 1900, 1996, 1999, 2000, 2023, 2024, 2100, 2400, 9999)
               for m in range(0, 14) for d in range(0, 33)]
@@ -296,7 +296,7 @@ def test_credit_code_sql_agrees_with_the_cleanse_module():
 
     import duckdb
 
-    from crmtool.cleanse.credit_code import USCC_CHARSET, complete_uscc, is_valid_uscc, uscc_check
+    from crmtool.canon.uscc import USCC_CHARSET, complete_uscc, is_valid_uscc, uscc_check
     from crmtool.validate.rules import Uscc
 
     rng = random.Random(7)

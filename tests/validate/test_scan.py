@@ -9,7 +9,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from crmtool.validate.kpi_config import ScanConfig
+from crmtool.config.scan import ScanConfig
 from crmtool.validate.scan import scan_store
 from crmtool.validate.scan_store import open_store
 from test_kpis_stores import (  # noqa: F401 - pg_url is a fixture
@@ -167,7 +167,7 @@ def test_anomaly_rules_flat_history_and_floor():
     import pandas as pd
 
     from crmtool.validate.anomaly import anomaly_checks
-    from crmtool.validate.kpi_config import Anomaly
+    from crmtool.config.scan import Anomaly
 
     at = [datetime(2026, 11, d) for d in range(1, 8)]
     history = pd.DataFrame({"scan_id": [f"s{d}" for d in range(7)], "scanned_at": at, "object": "accounts",

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from crmtool.errors import ConfigError, GateFailed
-from crmtool.migrate.model import load_object_model
+from crmtool.model import load_object_model
 from crmtool.validate.verify import failures_as_issues, gate, verify_frames
 
 V1 = "91350100M000100Y43"

@@ -11,9 +11,10 @@ import csv
 import re
 from pathlib import Path
 
+from crmtool.cleanse.divisions import PLACEHOLDER_NAMES
+
 _ENTRY = re.compile(r"^(?:\[(\d{4})?-(\d{4})?\])?(.+)$")
-_PLACEHOLDERS = {"市辖区", "县", "省直辖县级行政单位", "省直辖县级行政区划", "自治区直辖县级行政单位",
-                 "自治区直辖县级行政区划", "市"}
+_PLACEHOLDERS = PLACEHOLDER_NAMES | {"市"}
 
 
 def _parse_names(raw: str) -> tuple[str, bool, list[str]]:

@@ -1,0 +1,83 @@
+"""The target contract: what every CRM store plugin (entry point group `crmtool.targets`) provides.
+
+A target is addressed by URL (`duckdb:///crm.duckdb`, `postgresql://…`, `file:///dir?format=xlsx`,
+`https://…`). It stores one table per object of the object model, keyed by the object's external
+id, with three bookkeeping columns beside the fields:
+
+- `_crm_hash`: the content hash of the row's field values (crmtool.load.stage.row_hash), so a
+  re-load of the same data changes nothing;
+- `_crm_run_id`: the run that last wrote the row;
+- `_crm_loaded_at`: when (UTC).
+
+Frames passed in and out hold every field as text in canonical form (ISO dates, plain decimals,
+`true`/`false`), `<NA>` for empty; a target converts to its own column types (model.FieldDef.sql_type)
+on the way in and back to canonical text on the way out, so that hashes compare equal.
+Errors reaching the target (unreachable, refused, a failed transaction) are TargetError (exit 4),
+one line, with the URL redacted (crmtool.config.migration.redact).
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from typing import TYPE_CHECKING, ClassVar
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    import pandas as pd
+
+    from crmtool.model import ObjectModel
+
+META_COLUMNS = ("_crm_hash", "_crm_run_id", "_crm_loaded_at")
+
+
+class Target(ABC):
+    """One CRM store. Use as a context manager: `with target: …` opens and closes the connection."""
+
+    scheme: ClassVar[tuple[str, ...]] = ()  # URL schemes this target answers to
+    description: ClassVar[str] = ""
+    can_rollback: ClassVar[bool] = True
+    rollback_note: ClassVar[str] = ""  # why not, or with what limits, when can_rollback is False or partial
+
+    def __init__(self, url: str, model: "ObjectModel"):
+        self.url = url
+        self.model = model
+
+    def __enter__(self) -> "Target":
+        self.open()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    @abstractmethod
+    def open(self) -> None:
+        """Connect (TargetError when the store cannot be reached)."""
+
+    @abstractmethod
+    def close(self) -> None: ...
+
+    @abstractmethod
+    def ensure_schema(self, objects: list[str]) -> None:
+        """Create the tables of these objects if they do not exist (adding fields the model gained)."""
+
+    @abstractmethod
+    def fetch(self, object_name: str, keys: "list[str] | None" = None) -> "pd.DataFrame":
+        """Existing rows (fields + META_COLUMNS, canonical text) for these external ids, or all rows for None.
+        An object whose table does not exist yet gives an empty frame with the right columns."""
+
+    @classmethod
+    def absolute_url(cls, url: str, base: "Path") -> str:
+        """The URL with a relative store path made absolute against `base` (the migration file's folder);
+        open_target(url, model, base=…) calls it. Targets without local paths keep the URL."""
+        return url
+
+    @abstractmethod
+    def upsert(self, object_name: str, rows: "pd.DataFrame", run_id: str) -> None:
+        """Insert or update `rows` (fields + _crm_hash) by external id, all or nothing (one transaction).
+        Rows that carry `_crm_run_id` / `_crm_loaded_at` are written with those values (a rollback puts
+        snapshot rows back exactly); otherwise they get `run_id` and the current time."""
+
+    @abstractmethod
+    def delete(self, object_name: str, keys: list[str]) -> None:
+        """Delete these external ids, all or nothing (rollback of rows a run inserted)."""

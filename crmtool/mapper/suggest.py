@@ -1,0 +1,546 @@
+"""`crmtool init`: draft mapping files from the sources themselves.
+
+Each source column is matched to a field of the object by its header (the field's label and name,
+the synonyms below, and crmtool.cleanse.detect's header synonyms) and by its content (detect_kind: a
+column whose values are valid credit codes is a credit code, whatever its header says). Every
+suggestion carries a confidence, written as a YAML comment beside it; columns that fit no field are
+listed as comments. The external id comes from an id-like column (客户编号, 编码, ID …) that is unique
+in the data, or is generated with the `hash` transform over the columns that identify a record
+(company name, credit code, person name, mobile), which the draft says in a comment.
+
+The object is given (`--object`) or guessed per table: the sheet's (else the file's) name naming an
+object (客户清单 → accounts, 联系人 → contacts), plus how well the columns fit each object's fields.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from collections import Counter
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Sequence
+
+from crmtool.cleanse.detect import header_key
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from crmtool.model import FieldDef, ObjectDef, ObjectModel
+
+# Headers for fields that no content kind identifies (keys are field names, across objects).
+FIELD_SYNONYMS: dict[str, tuple[str, ...]] = {
+    "province": ("省份", "省", "所在省份", "所在省", "省市"),
+    "city": ("城市", "市", "所在城市", "地市", "所在地市"),
+    "industry": ("行业", "所属行业", "行业类别", "行业分类", "industry"),
+    "level": ("客户等级", "等级", "级别", "客户级别", "客户分级", "level", "tier"),
+    "owner": ("负责人", "客户经理", "销售", "业务员", "销售负责人", "跟进人", "所属销售", "销售人员", "owner"),
+    "website": ("网站", "官网", "网址", "主页", "公司网站", "website", "url"),
+    "employees": ("员工人数", "人数", "员工数", "职工人数", "employees"),
+    "annual_revenue": ("年营业额", "营业额", "年收入", "营收", "年销售额", "revenue"),
+    "source_system": ("来源系统", "系统来源"),
+    "created_at": ("创建日期", "创建时间", "建档日期", "建档时间", "录入日期", "录入时间", "登记日期", "createdat",
+                   "createddate", "created"),
+    "updated_at": ("更新时间", "修改时间", "最后更新", "最后修改时间", "更新日期", "updatedat", "modified"),
+    "title": ("职务", "职位", "岗位", "头衔", "title", "position"),
+    "department": ("部门", "所属部门", "department"),
+    "source": ("来源", "线索来源", "渠道", "获客渠道", "来源渠道", "source", "channel"),
+    "status": ("状态", "线索状态", "status"),
+    "stage": ("阶段", "销售阶段", "商机阶段", "stage"),
+    "amount": ("金额", "商机金额", "预计金额", "合同金额", "amount"),
+    "probability": ("赢率", "成交概率", "概率", "probability"),
+    "close_date": ("预计成交日期", "成交日期", "预计签约日期", "closedate"),
+}
+
+# Object names in sheet and file names.
+OBJECT_WORDS: dict[str, tuple[str, ...]] = {
+    "accounts": ("客户", "account", "customer", "公司名录", "企业名录"),
+    "contacts": ("联系人", "contact"),
+    "leads": ("线索", "lead", "潜在客户"),
+    "opportunities": ("商机", "opportunit", "机会", "项目"),
+}
+
+# How well a column kind (crmtool.cleanse.detect) fits a field type.
+KIND_FIT: dict[str, dict[str, float]] = {
+    "company_name": {"company_name": 1.0}, "credit_code": {"credit_code": 1.0},
+    "mobile": {"mobile": 1.0, "phone": 0.85}, "landline": {"phone": 1.0, "mobile": 0.5},
+    "phone": {"phone": 1.0, "mobile": 0.85}, "email": {"email": 1.0}, "date": {"date": 1.0, "datetime": 0.9},
+    "amount": {"decimal": 1.0, "integer": 0.6}, "person_name": {"person_name": 1.0}, "address": {"address": 1.0},
+    "id_number": {"id_number": 1.0},
+}
+KIND_TYPES = {t for fits in KIND_FIT.values() for t in fits}
+STRICT_KINDS = ("credit_code", "id_number", "email", "mobile", "landline", "phone", "date")
+IDENTITY_TYPES = ("company_name", "credit_code", "person_name", "mobile")
+_ID_HEADER = re.compile(r"(编号|编码|代码|代号|号码|序号|id|no|code|key)$", re.IGNORECASE)
+MIN_SCORE = 0.4
+
+
+@dataclass
+class Suggestion:
+    field: str
+    columns: list[str]
+    transforms: list = field(default_factory=list)
+    confidence: float = 0.0
+    by: str = "header"
+    note: str = ""
+    relationship: dict | None = None
+    value_map: dict[str, str] | None = None
+    unmapped_values: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Draft:
+    """A drafted mapping of one table to one object."""
+
+    source: str
+    sheet: str | None
+    object: str
+    object_reason: str
+    rows: int
+    header_row: int | None
+    encoding: str | None
+    fields: list[Suggestion]
+    unmatched: list[dict]
+    missing_required: list[str]
+    path: str | None = None
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+# ----------------------------------------------------------------------------------------------- matching
+
+
+def header_names(name: str, fdef: "FieldDef") -> set[str]:
+    names = {header_key(name), *(header_key(s) for s in FIELD_SYNONYMS.get(name, ()))}
+    if fdef.label:
+        names.add(header_key(fdef.label))
+    return {n for n in names if n}
+
+
+@dataclass
+class ColumnInfo:
+    column: str
+    kind: str | None
+    confidence: float
+    by: str
+    unique: bool
+    filled: int
+
+
+def column_info(table: "pd.DataFrame", column: str) -> ColumnInfo:
+    """The column's kind by header and content; a strict content kind overrules a free-text header."""
+    from crmtool.cleanse.detect import detect_kind
+
+    values = table[column]
+    report = detect_kind(str(column), values)
+    kind, confidence, by = report.kind, report.confidence, report.by
+    if kind == "free_text" or report.valid_share < 0.5:
+        content = detect_kind("", values)
+        if content.kind in STRICT_KINDS and content.valid_share >= 0.8:
+            kind, confidence, by = content.kind, content.confidence, "content"
+    text = values.dropna().astype("string").str.strip()
+    text = text[text != ""]
+    unique = bool(len(text)) and text.nunique() == len(text)
+    return ColumnInfo(str(column), None if kind == "free_text" else kind, round(float(confidence), 3), by, unique,
+                      int(len(text)))
+
+
+def score(info: ColumnInfo, name: str, fdef: "FieldDef", obj: "ObjectDef") -> tuple[float, str, dict | None]:
+    """(score, how, relationship) of a column for a field; 0 when it does not fit."""
+    header = header_key(info.column)
+    names = header_names(name, fdef)
+    if header in names:
+        expected = [k for k, fits in KIND_FIT.items() if fdef.type in fits]
+        if expected and info.kind and info.kind not in expected:
+            return 0.7, f"header, but the content looks like {info.kind}", _reference(name, fdef, info)
+        return 0.95, "header", _reference(name, fdef, info)
+    if fdef.type == "reference":
+        rel = _reference(name, fdef, info)
+        return (info.confidence * 0.9, info.by, rel) if rel else (0.0, "", None)
+    fit = KIND_FIT.get(info.kind or "", {}).get(fdef.type, 0.0)
+    if fit:
+        bonus = 0.02 if any(header.endswith(n) for n in names if len(n) >= 2) else 0.0
+        return round(info.confidence * fit + bonus, 3), info.by, None
+    if any(len(n) >= 2 and header.endswith(n) for n in names) and fdef.type not in KIND_TYPES:
+        return 0.6, "header (partial)", None
+    return 0.0, "", None
+
+
+def _reference(name: str, fdef: "FieldDef", info: ColumnInfo) -> dict | None:
+    """A relationship for a reference field from a company-name or credit-code column."""
+    if fdef.type != "reference":
+        return None
+    by = {"company_name": "name", "credit_code": "credit_code"}.get(info.kind or "")
+    return {"object": fdef.to, "by": by, "from": info.column} if by else None
+
+
+def rule_for_field(fdef: "FieldDef", info: ColumnInfo | None) -> list[str]:
+    """The cleanse transform a field of this type gets in a draft."""
+    rules = {"company_name": "company_name", "credit_code": "credit_code", "email": "email",
+             "person_name": "person_name", "address": "address", "id_number": "id_number", "date": "date",
+             "datetime": "date", "decimal": "amount", "phone": "phone"}
+    if fdef.type == "mobile":
+        return ["mobile" if info is None or info.kind in (None, "mobile") else "phone"]
+    return [rules[fdef.type]] if fdef.type in rules else (["strip"] if fdef.type in ("string", "text", "picklist") else [])
+
+
+def id_like(info: ColumnInfo) -> bool:
+    return bool(_ID_HEADER.search(header_key(info.column))) and info.kind in (None, "amount")
+
+
+def id_owner(column: str, model: "ObjectModel") -> str | None:
+    """The object an id column's name points at (客户编号 → accounts, 联系人ID → contacts), if any."""
+    head = _ID_HEADER.sub("", header_key(column))
+    for name in model.names():
+        words = [header_key(w) for w in OBJECT_WORDS.get(name, ())] + [header_key(model[name].label or "")]
+        if any(w and head.endswith(w) for w in words):
+            return name
+    return None
+
+
+def suggest(table: "pd.DataFrame", model: "ObjectModel", object_name: str, infos: list[ColumnInfo] | None = None
+            ) -> tuple[list[Suggestion], list[dict], list[str]]:
+    """(suggestions, unmatched columns, required fields left unmapped) for a table and an object."""
+    infos = infos if infos is not None else [column_info(table, c) for c in data_columns(table)]
+    obj = model[object_name]
+    taken_fields: dict[str, Suggestion] = {}
+    taken_columns: set[str] = set()
+    ext = obj.external_id
+    _external_id_from_column(infos, model, object_name, taken_fields, taken_columns)
+    candidates = []
+    for order, info in enumerate(infos):
+        if info.column in taken_columns:
+            continue
+        for name, fdef in obj.fields.items():
+            if name == ext:
+                continue
+            value, how, rel = score(info, name, fdef, obj)
+            if value >= MIN_SCORE:
+                candidates.append((value, -order, name, info, how, rel))
+    also: dict[str, list[str]] = {}
+    for value, _, name, info, how, rel in sorted(candidates, key=lambda c: (c[0], c[1]), reverse=True):
+        if info.column in taken_columns:
+            continue
+        if name in taken_fields:
+            also.setdefault(info.column, []).append(name)
+            continue
+        fdef = obj.fields[name]
+        transforms = [] if rel else rule_for_field(fdef, info)
+        note = f"{how}: {info.kind}" if info.kind and how != "header" else how
+        taken_fields[name] = Suggestion(name, [info.column], transforms, round(min(value, 1.0), 2), how, note, rel)
+        taken_columns.add(info.column)
+    if ext not in taken_fields:
+        taken_fields[ext] = _generated_id(obj, taken_fields, [i.column for i in infos])
+    for s in taken_fields.values():
+        if obj.fields[s.field].type == "picklist":
+            _picklist_values(table, s, obj.fields[s.field])
+    ordered = [taken_fields[n] for n in obj.fields if n in taken_fields]
+    unmatched = [{"column": i.column, "kind": i.kind, "could_be": also.get(i.column, [])}
+                 for i in infos if i.column not in taken_columns]
+    missing = [n for n in obj.required_fields if n not in taken_fields]
+    return ordered, unmatched, missing
+
+
+def _external_id_from_column(infos: list[ColumnInfo], model: "ObjectModel", object_name: str,
+                             taken_fields: dict, taken_columns: set) -> None:
+    """客户编号 → the external id of accounts; in a contacts table, a reference to accounts by id."""
+    obj = model[object_name]
+    own = [i for i in infos if id_like(i) and id_owner(i.column, model) in (object_name, None)]
+    own.sort(key=lambda i: (id_owner(i.column, model) != object_name, not i.unique))
+    if own:
+        best = own[0]
+        confidence = 0.9 if best.unique else 0.6
+        note = "id column" + ("" if best.unique else ": NOT unique in the data, check it")
+        taken_fields[obj.external_id] = Suggestion(obj.external_id, [best.column], ["strip"], confidence, "id column",
+                                                   note)
+        taken_columns.add(best.column)
+    for info in infos:
+        owner = id_owner(info.column, model) if id_like(info) else None
+        if info.column in taken_columns or owner in (None, object_name):
+            continue
+        for name, target in obj.references.items():
+            if target == owner and name not in taken_fields:
+                taken_fields[name] = Suggestion(name, [info.column], [], 0.8, "id column", f"{owner} id column",
+                                                {"object": owner, "by": "external_id", "from": info.column})
+                taken_columns.add(info.column)
+                break
+
+
+def _generated_id(obj: "ObjectDef", taken: dict[str, Suggestion], all_columns: list[str]) -> Suggestion:
+    """The external id as a hash over the columns that identify a record."""
+    columns: list[str] = []
+    for s in taken.values():
+        ftype = obj.fields[s.field].type
+        by_name = s.relationship and s.relationship.get("by") == "name"
+        if ftype in IDENTITY_TYPES or by_name:
+            columns.extend(c for c in s.columns if c not in columns)
+    order = {t: i for i, t in enumerate(IDENTITY_TYPES)}
+    columns.sort(key=lambda c: next((order.get(obj.fields[s.field].type, -1) for s in taken.values()
+                                     if c in s.columns), 9))
+    if not columns:
+        columns = [c for s in taken.values() for c in s.columns][:3] or all_columns[:3]
+    transforms: list = [{"concat": {"sep": "|"}}, "hash"] if len(columns) > 1 else ["hash"]
+    note = (f"no id column: generated as a stable hash of {' + '.join(columns)}" if columns
+            else "no column to make an id from")
+    return Suggestion(obj.external_id, columns, transforms if columns else [], 0.5 if columns else 0.0, "generated",
+                      note)
+
+
+def _picklist_values(table: "pd.DataFrame", s: Suggestion, fdef: "FieldDef") -> None:
+    """A value map for the data's values outside the picklist, where a close allowed value exists."""
+    from crmtool.cleanse.picklist import Picklist
+
+    picklist = Picklist(allowed=fdef.values or [])
+    values = table[s.columns[0]].dropna().astype("string").str.strip()
+    mapped, unmapped = {}, []
+    for value in values[values != ""].value_counts().index.tolist():
+        if picklist.check(value).valid:
+            continue
+        near = picklist.suggest(value)
+        if near:
+            mapped[value] = near
+        else:
+            unmapped.append(value)
+    s.value_map = mapped or None
+    s.unmapped_values = unmapped
+
+
+def data_columns(table: "pd.DataFrame") -> list[str]:
+    from crmtool.issues import PROVENANCE
+
+    return [str(c) for c in table.columns if c not in PROVENANCE]
+
+
+def guess_object(infos: list[ColumnInfo], model: "ObjectModel", names: Sequence[str]) -> tuple[str, str]:
+    """(object, why): a table name that names an object wins; the columns decide between the rest."""
+    named = []
+    for text in names:
+        key = header_key(text or "")
+        named = [o for o in model.names() if any(header_key(w) in key for w in [*OBJECT_WORDS.get(o, ()), model[o].label or ""]
+                                                 if header_key(w))]
+        if named:
+            break
+    fits = {}
+    for name in model.names():
+        obj = model[name]
+        best: dict[str, float] = {}
+        for info in infos:
+            for fname, fdef in obj.fields.items():
+                value = score(info, fname, fdef, obj)[0]
+                if value >= MIN_SCORE:
+                    best[fname] = max(best.get(fname, 0.0), value)
+        fits[name] = sum(best.values())
+    pool = [o for o in named if o in fits] or list(fits)
+    choice = max(pool, key=lambda o: (fits[o], -model.names().index(o)))
+    why = (f"named by {names[0] if named else ''}".strip() if named and len(named) == 1 else
+           f"columns fit {choice} best ({fits[choice]:.1f} vs " +
+           ", ".join(f"{o} {fits[o]:.1f}" for o in fits if o != choice) + ")")
+    return choice, why
+
+
+# ----------------------------------------------------------------------------------------------- drafts
+
+
+def draft_table(read, model: "ObjectModel", object_name: str | None = None) -> Draft:
+    """A draft mapping for one read table (crmtool.read.ReadResult)."""
+    table = read.table
+    infos = [column_info(table, c) for c in data_columns(table)]
+    sheet = read.info.get("sheet") or None
+    if object_name is None:
+        object_name, why = guess_object(infos, model, [sheet or "", Path(read.info.get("path", "")).stem])
+    else:
+        why = "given with --object"
+    fields, unmatched, missing = suggest(table, model, object_name, infos)
+    headers = read.info.get("header_rows") or []
+    return Draft(str(read.info.get("path")), sheet, object_name, why, len(table), headers[-1] if headers else None,
+                 read.info.get("encoding"), fields, unmatched, missing)
+
+
+def _scalar(value: str) -> str:
+    """A YAML scalar: plain when it reads back as the same string, else double-quoted."""
+    import yaml
+
+    text = str(value)
+    plain = (text and not re.search(r"[:#{}\[\],&*!|>'\"%@`\t\n]", text) and text == text.strip()
+             and not text.startswith(("-", "?")))
+    if plain:
+        try:
+            plain = yaml.safe_load(text) == text
+        except yaml.YAMLError:
+            plain = False
+    return text if plain else json.dumps(text, ensure_ascii=False)
+
+
+def _flow(value) -> str:
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{_scalar(k)}: {_flow(v)}" for k, v in value.items()) + "}"
+    if isinstance(value, list):
+        return "[" + ", ".join(_flow(v) for v in value) + "]"
+    return _scalar(value)
+
+
+def render_yaml(draft: Draft, source_ref: str) -> str:
+    """The draft as a commented YAML mapping file."""
+    lines = ["# yaml-language-server: $schema=mapping.schema.json",
+             f"# Draft written by `crmtool init` from {draft.source}"
+             + (f", sheet {draft.sheet}" if draft.sheet else "") + f" ({draft.rows} rows"
+             + (f", header on row {draft.header_row}" if draft.header_row else "")
+             + (f", encoding {draft.encoding}" if draft.encoding else "") + ").",
+             f"# Object {draft.object}: {draft.object_reason}.",
+             "# Each field says where the suggestion comes from and how sure it is. Check every line, then run",
+             "#   crmtool mapping check THIS_FILE --sample",
+             "version: 1", f"object: {draft.object}", "source:", f"  file: {_scalar(source_ref)}"]
+    if draft.sheet:
+        lines.append(f"  sheet: {_scalar(draft.sheet)}")
+    lines.append("fields:")
+    for s in draft.fields:
+        lines.extend(_field_lines(s))
+    for name in draft.missing_required:
+        lines.append(f"  # {name}: {{from: ???}}    # required, but no column matched: map it")
+    if draft.unmatched:
+        lines.append("# Columns no field matched (map them by hand, or leave them out):")
+        for u in draft.unmatched:
+            extra = f" (also fits {', '.join(u['could_be'])}, already taken)" if u["could_be"] else ""
+            lines.append(f"#   {u['column']}" + (f": looks like {u['kind']}" if u["kind"] else "") + extra)
+    return "\n".join(lines) + "\n"
+
+
+def _field_lines(s: Suggestion) -> list[str]:
+    comment = f"  # {s.note} (confidence {s.confidence:.2f})" if s.columns else f"  # {s.note}"
+    if not s.columns:
+        return [f"  # {s.field}: {{from: ???}}{comment}"]
+    out = [f"  {s.field}:{comment}"]
+    if s.relationship:
+        out.append(f"    relationship: {_flow(s.relationship)}")
+        return out
+    out.append(f"    from: {_flow(s.columns[0] if len(s.columns) == 1 else s.columns)}")
+    if s.transforms:
+        out.append(f"    transforms: {_flow(s.transforms)}")
+    if s.value_map or s.unmapped_values:
+        out.append("    value_map:" + ("" if s.value_map else " {}"))
+        for k, v in (s.value_map or {}).items():
+            out.append(f"      {_scalar(k)}: {_scalar(v)}    # closest allowed value: check it")
+        for k in s.unmapped_values:
+            out.append(f"      # {_scalar(k)}: ???    # not in the picklist and nothing close")
+    return out
+
+
+# ----------------------------------------------------------------------------------------------- init
+
+
+@dataclass
+class InitResult:
+    out_dir: str
+    migration: str
+    written: list[str]
+    drafts: list[Draft]
+
+    def to_dict(self) -> dict:
+        return {"out_dir": self.out_dir, "migration": self.migration, "written": self.written,
+                "drafts": [d.to_dict() for d in self.drafts]}
+
+
+def init_project(sources: Sequence[str | Path], out_dir: str | Path, model: "ObjectModel | None" = None, *,
+                 object_name: str | None = None, sheet: str | int | None = None, all_sheets: bool = False,
+                 force: bool = False) -> InitResult:
+    """Write OUT/migration.yaml, OUT/mappings/<stem>.yaml per source table and the mapping JSON Schema.
+
+    One mapping per source file, from its first sheet holding data (or `sheet`); with `all_sheets`,
+    one per sheet (`<stem>.<sheet>.yaml`). Existing files are never overwritten without `force`."""
+    from crmtool.errors import ConfigError
+    from crmtool.mapper.check import schema_text
+    from crmtool.model import load_object_model
+
+    model = model or load_object_model()
+    if object_name is not None and object_name not in model:
+        raise ConfigError(f"--object {object_name}: no such object (objects: {', '.join(model.names())})")
+    out = Path(out_dir)
+    drafts = [d for path in _expand(sources) for d in _drafts(path, model, object_name, sheet, all_sheets)]
+    if not drafts:
+        raise ConfigError("no source files given")
+    mapping_dir = out / "mappings"
+    files: dict[Path, str] = {}
+    stems: set[str] = set()
+    per_source = Counter(d.source for d in drafts)
+    for draft in sorted(drafts, key=lambda d: model.load_order().index(d.object)):
+        stem = _stem(draft, stems, per_source[draft.source] > 1)
+        path = mapping_dir / f"{stem}.yaml"
+        draft.path = str(path)
+        source_ref = os.path.relpath(Path(draft.source).resolve(), mapping_dir.resolve())
+        files[path] = render_yaml(draft, Path(source_ref).as_posix())
+    files[mapping_dir / "mapping.schema.json"] = schema_text()
+    migration = out / "migration.yaml"
+    files[migration] = _migration_yaml(out, [Path(p) for p in files if p.suffix == ".yaml"])
+    same = {p for p, text in files.items() if p.is_file() and p.read_text(encoding="utf-8") == text}
+    exists = [str(p) for p in files if p.exists() and p not in same]
+    if exists and not force:
+        raise ConfigError(f"{', '.join(exists)} already exist(s): nothing written; give --force to overwrite")
+    _validate_drafts(files)
+    from crmtool.atomic import atomic_path
+
+    for path, text in files.items():
+        if path in same:
+            continue
+        with atomic_path(path) as tmp:
+            tmp.write_text(text, encoding="utf-8")
+    return InitResult(str(out), str(migration), [str(p) for p in files if p not in same], drafts)
+
+
+def _expand(sources: Sequence[str | Path]) -> list[Path]:
+    from crmtool.read import SUPPORTED_SUFFIXES
+
+    paths = []
+    for source in sources:
+        path = Path(source)
+        if path.is_dir():
+            paths.extend(sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in SUPPORTED_SUFFIXES
+                                and not p.name.startswith("~$")))
+        else:
+            paths.append(path)
+    return paths
+
+
+def _drafts(path: Path, model: "ObjectModel", object_name: str | None, sheet, all_sheets: bool) -> list[Draft]:
+    from crmtool.read import read_sheets, read_table
+
+    reads = read_sheets(path) if all_sheets else [read_table(path, sheet=sheet)]
+    return [draft_table(r, model, object_name) for r in reads]
+
+
+def _stem(draft: Draft, used: set[str], by_sheet: bool) -> str:
+    base = Path(draft.source).stem
+    if draft.sheet and by_sheet:
+        base = f"{base}.{draft.sheet}"
+    base = re.sub(r'[\\/:*?"<>|\s]+', "_", base)
+    stem, n = base, 2
+    while stem in used:
+        stem, n = f"{base}~{n}", n + 1
+    used.add(stem)
+    return stem
+
+
+def _migration_yaml(out: Path, mappings: list[Path]) -> str:
+    from crmtool.config.migration import DEFAULT_TARGET
+
+    rel = [p.relative_to(out).as_posix() for p in mappings]
+    lines = ["# Draft written by `crmtool init`: check the mappings, then `crmtool run` (docs/migrate.md).",
+             f"name: {_scalar(out.resolve().name or 'migration')}", "mappings:",
+             *(f"  - {_scalar(r)}" for r in rel),
+             f"target: {DEFAULT_TARGET}        # or ${{CRM_TARGET}}, set in the environment or .env"]
+    return "\n".join(lines) + "\n"
+
+
+def _validate_drafts(files: dict[Path, str]) -> None:
+    """Every draft must load as a Mapping: a bug here must not leave a file the user cannot use."""
+    import yaml
+
+    from crmtool.config.mapping import Mapping
+    from crmtool.config.migration import Migration
+
+    for path, text in files.items():
+        if path.suffix != ".yaml":
+            continue
+        model = Migration if path.name == "migration.yaml" else Mapping
+        model.model_validate(yaml.safe_load(text))
