@@ -23,7 +23,7 @@ def backup(
     Running it again verifies the copies; a source that changed since is reported (exit 1), never
     copied over its earlier backup.
     """
-    from crmtool.run.backup import backup_sources
+    from crmtool.run import backup_sources
     from crmtool.console import out, print_json
 
     report = backup_sources(sources, run_dir, keep_changed=keep_changed)

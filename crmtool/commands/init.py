@@ -29,7 +29,7 @@ def init(
     """Draft migration.yaml and a mapping per source, each column matched to a field by header and
     content, with its confidence as a comment. Nothing is overwritten without --force."""
     from crmtool.console import out as console, print_json
-    from crmtool.mapper.suggest import init_project
+    from crmtool.mapper import init_project
 
     sheet_arg = int(sheet) if sheet and sheet.isdigit() else sheet
     result = init_project(sources, out, object_name=object_name, sheet=sheet_arg, all_sheets=all_sheets, force=force)

@@ -36,7 +36,7 @@ def check(
     """Check mapping files against the schema, the object model and (with --sample) the data.
     Exit 0 clean (warnings allowed), 1 findings at error level, 2 a file unreadable or invalid."""
     from crmtool.errors import ConfigError
-    from crmtool.mapper.check import check_files
+    from crmtool.mapper import check_files
     from crmtool.model import load_object_model
 
     fmt = "json" if as_json else output
@@ -51,11 +51,11 @@ def check(
 def _emit(report, fmt: str, out: Optional[Path]) -> None:
     import json
 
-    from crmtool.mapper.check import to_github, to_junit
+    from crmtool.mapper import to_github, to_junit
 
     if fmt == "text":
         if out is not None:
-            from crmtool.mapper.check import finding_line, summary_line
+            from crmtool.mapper import finding_line, summary_line
 
             text = "\n".join([*(finding_line(f) for f in report.findings), summary_line(report)]) + "\n"
             _write(out, text)
@@ -83,7 +83,7 @@ def _print_text(report) -> None:
     from rich.markup import escape
 
     from crmtool.console import out
-    from crmtool.mapper.check import finding_line, summary_line
+    from crmtool.mapper import finding_line, summary_line
 
     colour = {"error": "red", "warning": "yellow", "info": "dim"}
     for f in report.findings:
@@ -96,7 +96,7 @@ def schema(
     out: Optional[Path] = typer.Option(None, "--out", "-o", help="Write the JSON Schema to this file."),
 ) -> int:
     """Print (or write) the JSON Schema of mapping files, for editors (yaml-language-server) and CI."""
-    from crmtool.mapper.check import schema_text
+    from crmtool.config.mapping import schema_text
 
     text = schema_text()
     if out is None:

@@ -48,14 +48,14 @@ def profile(
         kinds=kinds,
     )
     if html is not None:
-        from crmtool.profile.html import write_html
+        from crmtool.profile import write_html
 
         written = write_html(report, html)
         err.print(f"HTML report written to {written}", highlight=False, markup=False)
     if as_json:
         print_json(report.to_dict())
     else:
-        from crmtool.profile.render import print_profile
+        from crmtool.profile import print_profile
 
         print_profile(report, out)
     return ExitCode.OK

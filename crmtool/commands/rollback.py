@@ -26,9 +26,9 @@ def rollback(
     """
     from crmtool.console import out, print_json, warn_line
     from crmtool.config.migration import redact
-    from crmtool.run.rollback import rollback_run, run_target_url
-    from crmtool.load.targets import open_target
-    from crmtool.run.rundir import RunDir
+    from crmtool.run import rollback_run, run_target_url
+    from crmtool.load import open_target
+    from crmtool.run import RunDir
 
     run_dir = runs_dir / run_id
     url, model, base = run_target_url(run_dir, target)
@@ -51,7 +51,7 @@ def rollback(
 def _render(result: dict, out) -> None:
     from rich.table import Table
 
-    from crmtool.load.rollback import COUNTS
+    from crmtool.load import ROLLBACK_COUNTS as COUNTS
 
     if not result["objects"]:
         out.print(f"Run {result['run_id']} wrote nothing to {result['target']}: nothing to roll back.")

@@ -23,7 +23,7 @@ def run(
     as_json: bool = typer.Option(False, "--json", help="Print the run summary as JSON."),
 ) -> int:
     """Run a migration: backup, read, cleanse, dedupe, enrich, map, verify, load, into runs/RUN_ID/."""
-    from crmtool.run.pipeline import RunOptions, run_migration
+    from crmtool.run import RunOptions, run_migration
 
     if resume and run_id:
         from crmtool.errors import ConfigError

@@ -63,7 +63,7 @@ def _write_html(result: dict, history, out: Path) -> None:
     from crmtool.console import err
 
     try:
-        from crmtool.report.scan_report import write_scan_html
+        from crmtool.report import write_scan_html
     except ModuleNotFoundError as exc:
         from crmtool.errors import ConfigError
 

@@ -27,7 +27,7 @@ def synth(
     import time
 
     from crmtool.synth import generate_accounts, write_records, write_truth
-    from crmtool.synth.writers import output_format
+    from crmtool.synth import output_format
 
     output_format(out)  # fail on a bad suffix before spending time generating
     started = time.perf_counter()

@@ -14,7 +14,7 @@ def register(app: typer.Typer) -> None:
 def targets(as_json: bool = typer.Option(False, "--json", help="Print the list as JSON.")) -> int:
     """List the installed targets (entry point group crmtool.targets): scheme, description, rollback support."""
     from crmtool.console import out, print_json, warn_line
-    from crmtool.load.targets import discover
+    from crmtool.load import discover
 
     installed, warnings = discover()
     if as_json:

@@ -36,7 +36,7 @@ def verify(
     """Verify mapped data: required, types, patterns, picklists, lengths, ranges, unique keys,
     relationships, credit codes, phones and e-mails, in DuckDB SQL and great-expectations; exit 1
     when error rules fail (unless --accept-failures REASON)."""
-    from crmtool.run.verify import verify_path
+    from crmtool.run import verify_path
 
     run = verify_path(target, mapping=mapping, object_name=object_name, rule_files=rules, model_files=model_files,
                       accept_failures=accept, out=out, engines=("sql",) if no_gx else ("sql", "gx"))

@@ -227,3 +227,10 @@ def mapping_schema() -> dict:
     schema["title"] = "crmtool mapping file"
     schema.get("properties", {}).pop("path", None)
     return schema
+
+
+def schema_text() -> str:
+    """The mapping JSON Schema as written to mappings/mapping.schema.json (sorted keys, 2-space indent)."""
+    import json
+
+    return json.dumps(mapping_schema(), ensure_ascii=False, indent=2, sort_keys=True) + "\n"

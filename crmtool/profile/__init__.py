@@ -7,6 +7,8 @@ is the `--json` output; `render.print_profile` draws the rich tables and `html.r
 from crmtool.profile.model import ColumnProfile, KindSummary, ProfileReport, TableProfile
 from crmtool.profile.profiler import profile_files, profile_table
 from crmtool.profile.stats import ValueCount
+from crmtool.profile.html import write_html
+from crmtool.profile.render import print_profile
 
 __all__ = [
     "ColumnProfile",
@@ -14,6 +16,8 @@ __all__ = [
     "ProfileReport",
     "TableProfile",
     "ValueCount",
+    "print_profile",
     "profile_files",
     "profile_table",
+    "write_html",
 ]

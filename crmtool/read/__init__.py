@@ -8,29 +8,12 @@ the data columns follow, every value as text, empty cells missing (<NA>).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
 
 from crmtool.read.formats import SUPPORTED_SUFFIXES, TEXT_SUFFIXES, WORKBOOK_SUFFIXES
-
-if TYPE_CHECKING:
-    import pandas as pd
+from crmtool.read.result import ReadResult
 
 __all__ = ["ReadResult", "read_table", "read_sheets", "SUPPORTED_SUFFIXES", "TEXT_SUFFIXES", "WORKBOOK_SUFFIXES"]
-
-
-@dataclass
-class ReadResult:
-    table: "pd.DataFrame"
-    issues: "pd.DataFrame"
-    info: dict[str, Any] = field(default_factory=dict)
-
-    @property
-    def data_columns(self) -> list[str]:
-        from crmtool.issues import PROVENANCE
-
-        return [c for c in self.table.columns if c not in PROVENANCE]
 
 
 def read_table(

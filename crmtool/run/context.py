@@ -95,7 +95,7 @@ class RunContext:
 
     def preflight(self) -> None:
         """Reach the target before any work, so a store that is down costs seconds, not a whole run (exit 4)."""
-        from crmtool.load.targets import open_target
+        from crmtool.load import open_target
 
         if self.store_absent():
             return
@@ -105,7 +105,7 @@ class RunContext:
     def store_absent(self) -> bool:
         """A dry run into a local store file that does not exist yet: treated as an empty store, so that
         the dry run does not create it."""
-        from crmtool.load.targets import open_target
+        from crmtool.load import open_target
 
         path = getattr(open_target(self.target_url, self.model, base=self.migration.base), "path", None)
         return bool(self.options.dry_run and isinstance(path, str) and path != ":memory:" and not Path(path).exists())
@@ -113,7 +113,7 @@ class RunContext:
     def store_rows(self, object_name: str) -> "pd.DataFrame":
         """The target's current rows of an object (fetched once per run)."""
         if object_name not in self._store_cache:
-            from crmtool.load.targets import open_target
+            from crmtool.load import open_target
 
             if self.store_absent():
                 import pandas as pd

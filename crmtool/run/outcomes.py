@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from crmtool.issues import PROVENANCE
-from crmtool.load.targets.frames import text_isin
+from crmtool.load import text_isin
 from crmtool.run.files import FINAL_ID, SURVIVOR, final_ids, read_frame
 
 if TYPE_CHECKING:

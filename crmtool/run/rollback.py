@@ -11,11 +11,11 @@ from typing import TYPE_CHECKING
 
 from crmtool.clock import now_iso
 from crmtool.errors import ConfigError
-from crmtool.load.rollback import rollback_load
+from crmtool.load import rollback_load
 from crmtool.run.rundir import RunDir
 
 if TYPE_CHECKING:
-    from crmtool.load.targets.base import Target
+    from crmtool.load import Target
     from crmtool.model import ObjectModel
 
 

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 from crmtool.errors import ConfigError, GateFailed
 from crmtool.issues import PROVENANCE
-from crmtool.load.targets.frames import text_isin
+from crmtool.load import text_isin
 from crmtool.run.files import FINAL_ID, STORE_ID, SURVIVOR, add_issues, final_ids, read_frame, write_frame
 
 if TYPE_CHECKING:
@@ -49,7 +49,7 @@ def read(ctx: "RunContext") -> dict:
 
 
 def cleanse(ctx: "RunContext") -> dict:
-    from crmtool.mapper.transform import cleanse_fields
+    from crmtool.mapper import cleanse_fields
 
     counts, issues = {}, []
     for stem, mapping in ctx.mappings.items():
@@ -176,8 +176,8 @@ def enrich(ctx: "RunContext") -> dict:
 def map_stage(ctx: "RunContext") -> dict:
     import pandas as pd
 
-    from crmtool.mapper.relations import RelationIndex
-    from crmtool.mapper.transform import map_object
+    from crmtool.mapper import RelationIndex
+    from crmtool.mapper import map_object
 
     indexes: dict[str, RelationIndex] = {}
     done: dict[str, pd.DataFrame] = {}
@@ -279,7 +279,7 @@ def _store_index(ctx: "RunContext", object_name: str):
     """References to an object this migration does not load resolve against the store's records alone."""
     import pandas as pd
 
-    from crmtool.mapper.relations import RelationIndex
+    from crmtool.mapper import RelationIndex
 
     obj = ctx.model[object_name]
     index = RelationIndex.from_rows(pd.DataFrame({f: pd.Series(dtype="string") for f in obj.fields}), obj)
@@ -366,8 +366,8 @@ def check_gate(ctx: "RunContext") -> None:
 
 
 def load(ctx: "RunContext") -> dict:
-    from crmtool.load.stage import load_object
-    from crmtool.load.targets import open_target
+    from crmtool.load import load_object
+    from crmtool.load import open_target
 
     record = ctx.manifest["stages"]["load"]
     done = record.setdefault("objects", {})
@@ -414,7 +414,7 @@ def report(ctx: "RunContext") -> str | None:
     from crmtool.console import warn_line
 
     try:
-        from crmtool.report.run_report import write_run_report
+        from crmtool.report import write_run_report
 
         return str(write_run_report(ctx.run.path))
     except Exception as exc:  # noqa: BLE001 - the data is loaded; say what failed and go on

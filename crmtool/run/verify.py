@@ -136,7 +136,7 @@ def _mapped(path: Path, model: "ObjectModel",
     rows are not at hand: the map stage leaves them empty, as `mapping check --sample` does): their
     rules are skipped, with a note."""
     try:
-        from crmtool.mapper.transform import cleanse_fields, map_object
+        from crmtool.mapper import cleanse_fields, map_object
     except ImportError:
         raise ConfigError("this build has no map stage (crmtool.mapper.transform); verify a run directory, "
                           "or a file of field columns with --object") from None

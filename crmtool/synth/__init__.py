@@ -6,6 +6,6 @@ See docs/synth.md.
 """
 
 from crmtool.synth.generate import RECORD_COLUMNS, TRUTH_COLUMNS, generate_accounts
-from crmtool.synth.writers import write_records, write_truth
+from crmtool.synth.writers import output_format, write_records, write_truth
 
-__all__ = ["RECORD_COLUMNS", "TRUTH_COLUMNS", "generate_accounts", "write_records", "write_truth"]
+__all__ = ["RECORD_COLUMNS", "TRUTH_COLUMNS", "generate_accounts", "output_format", "write_records", "write_truth"]

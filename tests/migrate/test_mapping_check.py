@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from crmtool.mapper.check import check_files, to_github, to_junit
+from crmtool.mapper.check import check_files
+from crmtool.mapper.check_output import to_github, to_junit
 from crmtool.config.mapping import load_mapping, mapping_schema
 from crmtool.model import load_object_model
 
