@@ -18,9 +18,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from crmtool.atomic import atomic_path
+from crmtool.clock import now_iso
 from crmtool.errors import CrmtoolError, InputError
 from crmtool.exitcodes import ExitCode
-from crmtool.clock import now_iso
 
 _CHUNK = 1024 * 1024
 BACKUP_DIR = "backup"

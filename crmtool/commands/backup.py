@@ -23,8 +23,8 @@ def backup(
     Running it again verifies the copies; a source that changed since is reported (exit 1), never
     copied over its earlier backup.
     """
-    from crmtool.run import backup_sources
     from crmtool.console import out, print_json
+    from crmtool.run import backup_sources
 
     report = backup_sources(sources, run_dir, keep_changed=keep_changed)
     if as_json:

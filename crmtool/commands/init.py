@@ -28,7 +28,8 @@ def init(
 ) -> int:
     """Draft migration.yaml and a mapping per source, each column matched to a field by header and
     content, with its confidence as a comment. Nothing is overwritten without --force."""
-    from crmtool.console import out as console, print_json
+    from crmtool.console import out as console
+    from crmtool.console import print_json
     from crmtool.mapper import init_project
 
     sheet_arg = int(sheet) if sheet and sheet.isdigit() else sheet

@@ -24,11 +24,10 @@ def rollback(
 
     Rows a later run changed since are kept. Running it again changes nothing.
     """
-    from crmtool.console import out, print_json, warn_line
     from crmtool.config.migration import redact
-    from crmtool.run import rollback_run, run_target_url
+    from crmtool.console import out, print_json, warn_line
     from crmtool.load import open_target
-    from crmtool.run import RunDir
+    from crmtool.run import RunDir, rollback_run, run_target_url
 
     run_dir = runs_dir / run_id
     url, model, base = run_target_url(run_dir, target)

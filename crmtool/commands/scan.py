@@ -32,8 +32,8 @@ def scan(
 ) -> int:
     """Measure completeness, validity, uniqueness, duplicates, consistency and timeliness of a CRM store."""
     from crmtool.config.migration import expand_env
-    from crmtool.model import load_object_model
     from crmtool.config.scan import load_scan_config
+    from crmtool.model import load_object_model
     from crmtool.validate.scan import run_scan
 
     settings = load_scan_config(config)

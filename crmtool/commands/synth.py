@@ -26,8 +26,7 @@ def synth(
     """Generate N messy Chinese account records with a known duplicate truth."""
     import time
 
-    from crmtool.synth import generate_accounts, write_records, write_truth
-    from crmtool.synth import output_format
+    from crmtool.synth import generate_accounts, output_format, write_records, write_truth
 
     output_format(out)  # fail on a bad suffix before spending time generating
     started = time.perf_counter()

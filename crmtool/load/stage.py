@@ -21,8 +21,8 @@ if TYPE_CHECKING:
     import pandas as pd
     import pyarrow as pa
 
-    from crmtool.model import ObjectDef
     from crmtool.load.targets.base import Target
+    from crmtool.model import ObjectDef
 
 SEPARATOR = "\x1f"  # ASCII unit separator between field values
 NULL_MARK = "\x1e"  # ASCII record separator stands for an empty field

@@ -1,6 +1,6 @@
 """The map stage: source columns to CRM object fields, as a mapping file says (docs/mapping.md).
 
-- `cleanse_fields` / `map_object`: the stage itself (transform.py): the mapped fields cleansed by
+- `cleanse_fields` (fields.py) / `map_object` (transform.py): the stage itself: the mapped fields cleansed by
   their rules, then renamed, converted, value-mapped and checked into the object's rows, the rows
   that cannot be loaded rejected with their reasons;
 - `RelationIndex` (relations.py): a reference (a contact's account) resolved by external id, credit
@@ -13,7 +13,8 @@ from crmtool.mapper.check import CheckReport, check_files
 from crmtool.mapper.check_output import finding_line, summary_line, to_github, to_junit
 from crmtool.mapper.relations import RelationIndex
 from crmtool.mapper.suggest import init_project
-from crmtool.mapper.transform import MapResult, cleanse_fields, map_object
+from crmtool.mapper.fields import cleanse_fields
+from crmtool.mapper.transform import MapResult, map_object
 
 __all__ = ["CheckReport", "MapResult", "RelationIndex", "check_files", "cleanse_fields", "finding_line",
            "init_project", "map_object", "summary_line", "to_github", "to_junit"]

@@ -369,7 +369,8 @@ def check_sample(mapping: "Mapping", model: "ObjectModel", report: FileReport, s
     """Run the cleanse and map stages on the sample and report what the data says about the mapping."""
     from crmtool.errors import CrmtoolError
     from crmtool.issues import concat_issues
-    from crmtool.mapper.transform import cleanse_fields, map_object
+    from crmtool.mapper.fields import cleanse_fields
+    from crmtool.mapper.transform import map_object
     from crmtool.read import read_table
 
     path = Path(sample_file) if sample_file is not None else mapping.source_path()
@@ -460,8 +461,8 @@ def report_invalid_columns(report: FileReport, mapping: "Mapping", table: "pd.Da
 
 def report_picklists(report: FileReport, mapping: "Mapping", fields: "pd.DataFrame", obj: "ObjectDef") -> None:
     """Sample values of a picklist field that neither the list nor the value map covers."""
-    from crmtool.cleanse.picklist import Picklist
     from crmtool.canon.blank import blank_to_na
+    from crmtool.cleanse.picklist import Picklist
     from crmtool.mapper.transform import apply_value_map
 
     for name, fm in mapping.fields.items():

@@ -449,8 +449,8 @@ def init_project(sources: Sequence[str | Path], out_dir: str | Path, model: "Obj
 
     One mapping per source file, from its first sheet holding data (or `sheet`); with `all_sheets`,
     one per sheet (`<stem>.<sheet>.yaml`). Existing files are never overwritten without `force`."""
-    from crmtool.errors import ConfigError
     from crmtool.config.mapping import schema_text
+    from crmtool.errors import ConfigError
     from crmtool.model import load_object_model
 
     model = model or load_object_model()

@@ -12,15 +12,15 @@ All of it is vectorised pandas (one `value_counts` per column); nothing loops ov
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from crmtool.canon.blank import blank_mask, strip_blanks
 from crmtool.canon.placeholders import placeholder_mask
-from typing import TYPE_CHECKING
+from crmtool.issues import PROVENANCE
 
 if TYPE_CHECKING:
     import pandas as pd
 
-PROVENANCE_COLUMNS = ("_row_id", "_source", "_sheet", "_row")
 
 @dataclass(frozen=True, slots=True)
 class ValueCount:
@@ -47,7 +47,7 @@ class ColumnStats:
 
 def data_columns(table: "pd.DataFrame") -> list:
     """The column labels a person typed, i.e. everything but the provenance columns read adds."""
-    return [c for c in table.columns if c not in PROVENANCE_COLUMNS]
+    return [c for c in table.columns if c not in PROVENANCE]
 
 
 def as_text(series: "pd.Series") -> "pd.Series":

@@ -14,9 +14,9 @@ import pyarrow.compute as pc
 from crmtool.errors import ConfigError, InputError
 from crmtool.issues import Issue, Severity, issues_frame
 from crmtool.read import layout
-from crmtool.read.result import ReadResult
 from crmtool.read.cells import cell_text, column_text
 from crmtool.read.formats import sniff
+from crmtool.read.result import ReadResult
 from crmtool.read.text import decode, sniff_delimiter, split_records
 
 _SUFFIX_KIND = {".xlsx": "xlsx", ".xlsm": "xlsx", ".xlsb": "xlsb", ".ods": "ods", ".xls": "xls"}

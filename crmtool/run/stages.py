@@ -176,8 +176,7 @@ def enrich(ctx: "RunContext") -> dict:
 def map_stage(ctx: "RunContext") -> dict:
     import pandas as pd
 
-    from crmtool.mapper import RelationIndex
-    from crmtool.mapper import map_object
+    from crmtool.mapper import RelationIndex, map_object
 
     indexes: dict[str, RelationIndex] = {}
     done: dict[str, pd.DataFrame] = {}
@@ -366,8 +365,7 @@ def check_gate(ctx: "RunContext") -> None:
 
 
 def load(ctx: "RunContext") -> dict:
-    from crmtool.load import load_object
-    from crmtool.load import open_target
+    from crmtool.load import load_object, open_target
 
     record = ctx.manifest["stages"]["load"]
     done = record.setdefault("objects", {})

@@ -189,9 +189,9 @@ def verify_path(target: Path, *, mapping: Path | None = None, object_name: str |
                 out: Path | None = None, engines: Sequence[str] = ("sql", "gx")) -> VerifyRun:
     """`crmtool verify` as a function. Outputs go to RUN_DIR/verify (or `out`); a run's manifest records
     the gate. A failed gate is returned (`error`), not raised, so that the caller can show the result first."""
+    from crmtool.clock import now_iso
     from crmtool.config.mapping import load_mapping
     from crmtool.model import load_object_model
-    from crmtool.clock import now_iso
     from crmtool.validate.verify import gate, verify_frames
 
     started, clock = now_iso(), time.perf_counter()

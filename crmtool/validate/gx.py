@@ -67,7 +67,8 @@ def _custom_expectations() -> dict[str, type]:
     from great_expectations.execution_engine import PandasExecutionEngine
     from great_expectations.expectations.expectation import ColumnMapExpectation
     from great_expectations.expectations.metrics.map_metric_provider import (
-        ColumnMapMetricProvider, column_condition_partial,
+        ColumnMapMetricProvider,
+        column_condition_partial,
     )
 
     class ColumnValuesValidCreditCode(ColumnMapMetricProvider):
@@ -92,7 +93,9 @@ def _custom_expectations() -> dict[str, type]:
 
 def _context(gx, docs_dir: Path | None):
     from great_expectations.data_context.types.base import (
-        DataContextConfig, InMemoryStoreBackendDefaults, ProgressBarsConfig,
+        DataContextConfig,
+        InMemoryStoreBackendDefaults,
+        ProgressBarsConfig,
     )
 
     sites = {}

@@ -24,9 +24,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from crmtool.validate.kpi_regions import ADDRESS_REGION_PATTERN, province_codes, regions_values_sql
 from crmtool.canon.blank import BLANK_CHARS
 from crmtool.canon.uscc import USCC_SHAPE
+from crmtool.validate.kpi_regions import ADDRESS_REGION_PATTERN, province_codes, regions_values_sql
 from crmtool.validate.patterns import EMAIL, EMAIL_LOCAL_LENGTH
 from crmtool.validate.rules import Between, InSet, Regex, Uscc, field_value_rules
 from crmtool.validate.scan_store import quote_ident, quote_literal

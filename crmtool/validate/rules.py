@@ -20,7 +20,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterable
 
 from crmtool.config.rules import KINDS, SEVERITIES, VALUE_TYPES, RuleFile, RuleSpec, load_rule_file
-from crmtool.validate.patterns import EMAIL, EMAIL_LOCAL_LENGTH, EMAIL_MAX_LENGTH, MOBILE, PHONE, TYPE_PATTERNS, TYPE_WORDS
+from crmtool.validate.patterns import (
+    EMAIL,
+    EMAIL_LOCAL_LENGTH,
+    EMAIL_MAX_LENGTH,
+    MOBILE,
+    PHONE,
+    TYPE_PATTERNS,
+    TYPE_WORDS,
+)
 
 if TYPE_CHECKING:
     from crmtool.config.mapping import Mapping

@@ -18,7 +18,17 @@ from crmtool.canon.blank import BLANK_CHARS
 from crmtool.canon.uscc import ORG_CHECK_CHARS, ORG_WEIGHTS, USCC_CHARSET, USCC_SHAPE, USCC_WEIGHTS
 from crmtool.validate.patterns import NUMBER, ascii_classes
 from crmtool.validate.rules import (
-    Between, Check, InKeys, InSet, Length, NotBlank, Regex, Rule, Unique, Uscc, field_value_checks,
+    Between,
+    Check,
+    InKeys,
+    InSet,
+    Length,
+    NotBlank,
+    Regex,
+    Rule,
+    Unique,
+    Uscc,
+    field_value_checks,
 )
 
 if TYPE_CHECKING:

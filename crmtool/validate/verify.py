@@ -19,8 +19,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterable, Mapping, Sequence
 
-from crmtool.errors import ConfigError, GateFailed
 from crmtool.config.rules import RuleFile
+from crmtool.errors import ConfigError, GateFailed
 from crmtool.validate.rules import InKeys, Rule, build_rules
 
 if TYPE_CHECKING:

@@ -14,7 +14,6 @@ sys.path.insert(0, str(Path(__file__).parent))
 from crm_http_server import CrmServer  # noqa: E402
 
 
-
 @pytest.fixture(scope="session")
 def model():
     from crmtool.model import load_object_model

@@ -11,8 +11,8 @@ import pytest
 
 from crmtool.errors import TargetError
 from crmtool.load.stage import canonical_rows, load_object, read_snapshot, row_hash
-from crmtool.run.rollback import rollback_run
 from crmtool.load.targets import open_target
+from crmtool.run.rollback import rollback_run
 
 
 def reference_hash(values: list) -> str:

@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 import yaml
 
+from crmtool.config.mapping import load_mapping, mapping_schema
 from crmtool.mapper.check import check_files
 from crmtool.mapper.check_output import to_github, to_junit
-from crmtool.config.mapping import load_mapping, mapping_schema
 from crmtool.model import load_object_model
 
 ROOT = Path(__file__).resolve().parents[2]

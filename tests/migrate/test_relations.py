@@ -7,8 +7,8 @@ import time
 import pandas as pd
 import pytest
 
-from crmtool.model import load_object_model
 from crmtool.mapper.relations import RelationIndex
+from crmtool.model import load_object_model
 
 ACCOUNTS = load_object_model()["accounts"]
 

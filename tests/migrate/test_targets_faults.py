@@ -7,11 +7,11 @@ import time
 
 import pandas as pd
 import pytest
+from crm_http_server import CrmServer
 
 from crmtool.errors import ConfigError, TargetError
 from crmtool.load.stage import load_object
 from crmtool.load.targets import open_target
-from crm_http_server import CrmServer
 
 PASSWORD = "pw-s3cret-42"
 TOKEN = "tok-Zq81-very-secret"

@@ -6,9 +6,9 @@ import pandas as pd
 import pytest
 
 from crmtool.load.stage import load_object
-from crmtool.run.rollback import rollback_run
 from crmtool.load.targets import open_target
 from crmtool.load.targets.base import META_COLUMNS
+from crmtool.run.rollback import rollback_run
 
 
 def state(target, object_name: str) -> pd.DataFrame:

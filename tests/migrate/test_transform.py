@@ -10,11 +10,12 @@ import pandas as pd
 import pytest
 
 from crmtool.config.files import ConfigFileError
-from crmtool.issues import ISSUE_COLUMNS
 from crmtool.config.mapping import load_mapping
-from crmtool.model import load_object_model
+from crmtool.issues import ISSUE_COLUMNS
 from crmtool.mapper.relations import RelationIndex
-from crmtool.mapper.transform import cleanse_fields, map_object, stable_hash
+from crmtool.mapper.fields import cleanse_fields, stable_hash
+from crmtool.mapper.transform import map_object
+from crmtool.model import load_object_model
 from crmtool.read import read_table
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -10,8 +10,8 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from crmtool.model import load_object_model
 from crmtool.config.rules import KINDS
+from crmtool.model import load_object_model
 from crmtool.validate.verify import verify_frames
 
 V1, V2, V3 = "91350100M000100Y43", "91110000802100433B", "91440300MA5EXAMPLE"

@@ -6,13 +6,21 @@ from datetime import datetime, timezone
 
 import pandas as pd
 import pytest
+from test_kpis_stores import (  # noqa: F401 - pg_url is a fixture
+    BAD_CHECK,
+    BEIJING,
+    MODEL,
+    accounts_rows,
+    contacts_rows,
+    duckdb_store,
+    frame,
+    pg_url,
+    postgres_store,
+)
 
 from crmtool.config.scan import ScanConfig
 from crmtool.validate.kpis import frame_kpis, health, store_kpis
 from crmtool.validate.scan_store import open_store
-from test_kpis_stores import (  # noqa: F401 - pg_url is a fixture
-    BAD_CHECK, BEIJING, MODEL, accounts_rows, contacts_rows, duckdb_store, frame, pg_url, postgres_store,
-)
 
 AS_OF = datetime(2026, 11, 23, 12, 0, tzinfo=timezone.utc)
 ACCOUNTS = MODEL["accounts"]

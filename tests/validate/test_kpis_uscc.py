@@ -10,9 +10,8 @@ import duckdb
 import pyarrow as pa
 import pytest
 
-from crmtool.canon.uscc import complete_uscc, is_valid_uscc
+from crmtool.canon.uscc import USCC_CHARSET, complete_uscc, is_valid_uscc
 from crmtool.validate.kpi_uscc import USCC_FUNCTION, register, valid_codes
-from crmtool.canon.uscc import USCC_CHARSET
 from crmtool.validate.sql import uscc_sql
 
 STANDARD = "91350100M000100Y43"  # the example code of GB 32100-2015

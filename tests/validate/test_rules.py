@@ -14,14 +14,15 @@ from pathlib import Path
 import pytest
 
 from crmtool.config.files import ConfigFileError
-from crmtool.model import FieldDef, load_object_model
 from crmtool.config.rules import KINDS, load_rule_file
+from crmtool.model import FieldDef, load_object_model
 from crmtool.validate.patterns import ascii_classes
 from crmtool.validate.rules import apply_rule_files, build_rules, rules_from_model
 from crmtool.validate.sql import blank_sql, check_sql, full_match_sql, valid_sql
 
 ROOT = Path(__file__).resolve().parents[2]
 from pg import PG_BASE as PG  # noqa: E402
+
 VALID_CODE = "91350100M000100Y43"
 
 
@@ -218,7 +219,6 @@ def test_valid_sql_truth_table_duckdb():
 
 def _postgres():
     import psycopg
-
     from pg import require_postgres
 
     require_postgres()

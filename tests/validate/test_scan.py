@@ -8,13 +8,21 @@ import xml.etree.ElementTree as ET
 from datetime import datetime, timedelta, timezone
 
 import pytest
+from test_kpis_stores import (  # noqa: F401 - pg_url is a fixture
+    BEIJING,
+    GUANGDONG,
+    SHANGHAI,
+    accounts_rows,
+    contacts_rows,
+    duckdb_store,
+    frame,
+    pg_url,
+    postgres_store,
+)
 
 from crmtool.config.scan import ScanConfig
 from crmtool.validate.scan import scan_store
 from crmtool.validate.scan_store import open_store
-from test_kpis_stores import (  # noqa: F401 - pg_url is a fixture
-    BEIJING, GUANGDONG, SHANGHAI, accounts_rows, contacts_rows, duckdb_store, frame, pg_url, postgres_store,
-)
 
 NO_THRESHOLDS = ("thresholds: {completeness: null, validity: null, uniqueness: null, duplicate_rate: null,\n"
                  "             consistency: null, timeliness: null, health: null}\n")
@@ -166,8 +174,8 @@ def test_anomaly_needs_min_points(tmp_path, healthy, cli):
 def test_anomaly_rules_flat_history_and_floor():
     import pandas as pd
 
-    from crmtool.validate.anomaly import anomaly_checks
     from crmtool.config.scan import Anomaly
+    from crmtool.validate.anomaly import anomaly_checks
 
     at = [datetime(2026, 11, d) for d in range(1, 8)]
     history = pd.DataFrame({"scan_id": [f"s{d}" for d in range(7)], "scanned_at": at, "object": "accounts",

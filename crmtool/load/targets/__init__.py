@@ -14,8 +14,8 @@ from typing import TYPE_CHECKING
 from crmtool.errors import ConfigError
 
 if TYPE_CHECKING:
-    from crmtool.model import ObjectModel
     from crmtool.load.targets.base import Target
+    from crmtool.model import ObjectModel
 
 ENTRY_POINT_GROUP = "crmtool.targets"
 BUILTIN = {
@@ -80,8 +80,8 @@ def open_target(url: str, model: "ObjectModel", base: str | Path | None = None) 
     `base` is the folder relative store paths are resolved against (the migration file's folder);
     without it they are relative to the current directory.
     """
-    from crmtool.console import warn_line
     from crmtool.config.migration import redact
+    from crmtool.console import warn_line
 
     schemes, warnings = by_scheme()
     for warning in warnings:

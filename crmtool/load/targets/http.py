@@ -20,7 +20,8 @@ import json
 import os
 import time
 from typing import TYPE_CHECKING, ClassVar
-from urllib.parse import parse_qsl, quote as quote_path, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, urlsplit, urlunsplit
+from urllib.parse import quote as quote_path
 
 from crmtool.errors import ConfigError
 from crmtool.load.targets.base import Target
