@@ -32,9 +32,11 @@ def check(
     max_rejected: float = typer.Option(0.5, "--max-rejected", min=0.0, max=1.0,
                                        help="Share of sample rows rejected above which it is an error (default 0.5)."),
     out: Optional[Path] = typer.Option(None, "--out", "-o", help="Write the report to a file instead of stdout."),
+    strict: bool = typer.Option(False, "--strict", help="Warnings fail too (exit 1), for CI."),
 ) -> int:
     """Check mapping files against the schema, the object model and (with --sample) the data.
-    Exit 0 clean (warnings allowed), 1 findings at error level, 2 a file unreadable or invalid."""
+    Exit 0 clean (warnings allowed unless --strict), 1 findings at error level (with --strict, at
+    warning level too), 2 a file unreadable or invalid."""
     from crmtool.errors import ConfigError
     from crmtool.mapper import check_files
     from crmtool.model import load_object_model
@@ -43,7 +45,8 @@ def check(
     if fmt not in FORMATS:
         raise ConfigError(f"--format {output}: one of {', '.join(FORMATS)}")
     model = load_object_model(*objects)
-    report = check_files(files, model, sample=sample, sample_file=sample_file, max_rejected=max_rejected)
+    report = check_files(files, model, sample=sample, sample_file=sample_file, max_rejected=max_rejected,
+                         strict=strict)
     _emit(report, fmt, out)
     return report.exit_code
 

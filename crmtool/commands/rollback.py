@@ -14,7 +14,9 @@ def register(app: typer.Typer) -> None:
 
 
 def rollback(
-    run_id: str = typer.Argument(..., metavar="RUN_ID", help="The run to undo (a folder under --runs-dir)."),
+    run_id: str | None = typer.Argument(None, metavar="RUN_ID", show_default=False,
+                                        help="The run to undo: its folder name under --runs-dir (crmtool runs lists them)."),
+    last: bool = typer.Option(False, "--last", help="Undo the newest run that changed the store and is not rolled back."),
     runs_dir: Path = typer.Option(Path("runs"), "--runs-dir", help="The folder holding the runs (default: runs)."),
     target: str | None = typer.Option(None, "--target", help="The store URL (default: the target of the run's migration file)."),
     yes: bool = typer.Option(False, "--yes", help="Do not ask for confirmation."),
@@ -22,13 +24,19 @@ def rollback(
 ) -> int:
     """Delete the rows the run inserted and put back the rows it updated, children before parents.
 
-    Rows a later run changed since are kept. Running it again changes nothing.
+    RUN_ID is the run's folder under --runs-dir (printed by `crmtool run`, listed by `crmtool runs`).
+    Rows a later run changed since are kept. A run that changed nothing, or one already rolled back,
+    is left as it is: running it again changes nothing.
     """
     from crmtool.config.migration import redact
     from crmtool.console import out, print_json, warn_line
+    from crmtool.errors import ConfigError
     from crmtool.load import open_target
-    from crmtool.run import RunDir, rollback_run, run_target_url
+    from crmtool.run import RunDir, last_changing_run, rollback_run, run_target_url
 
+    if (run_id is None) == (not last):
+        raise ConfigError("give RUN_ID or --last (crmtool runs lists the runs)")
+    run_id = run_id or last_changing_run(runs_dir).run_id
     run_dir = runs_dir / run_id
     url, model, base = run_target_url(run_dir, target)
     recorded = RunDir(run_dir).load_manifest().get("target")
@@ -48,20 +56,18 @@ def rollback(
 
 
 def _render(result: dict, out) -> None:
-    from rich.table import Table
-
+    from crmtool.console import print_table
     from crmtool.load import ROLLBACK_COUNTS as COUNTS
 
     if not result["objects"]:
         out.print(f"Run {result['run_id']} wrote nothing to {result['target']}: nothing to roll back.")
         return
-    table = Table(title=f"Rollback of run {result['run_id']} in {result['target']}")
-    table.add_column("object")
-    for column in COUNTS:
-        table.add_column(column, justify="right")
-    for name, counts in result["objects"].items():
-        table.add_row(name, *(f"{counts[c]:,}" for c in COUNTS))
-    out.print(table)
+    rows = [[name, *(f"{counts[c]:,}" for c in COUNTS)] for name, counts in result["objects"].items()]
+    print_table(f"Rollback of run {result['run_id']} in {result['target']}", ["object", *COUNTS], rows, right=COUNTS,
+                console=out)
+    if not any(any(counts.values()) for counts in result["objects"].values()):
+        out.print(f"Run {result['run_id']} left nothing of its own in the store (it changed nothing, or it was rolled "
+                  "back already): nothing to roll back, nothing changed.", highlight=False)
     kept = sum(c["kept"] for c in result["objects"].values())
     if kept:
         out.print(f"[dim]{kept:,} row(s) were changed by a later run or writer since and were left as they are.[/]")

@@ -83,23 +83,22 @@ def _brief(counts: dict) -> str:
     return "(" + "; ".join(parts) + ")" if parts else ""
 
 
-def _render(summary) -> None:
-    from rich.table import Table
+SUMMARY_COLUMNS = ("object", "source rows", "loaded", "merged", "rejected", "inserted", "updated", "unchanged",
+                   "reconciled")
 
-    from crmtool.console import out
+
+def _render(summary) -> None:
+    from crmtool.console import out, print_table
 
     title = f"run {summary.run_id}" + (" (dry run: nothing was written to the target)" if summary.dry_run else "")
-    table = Table(title=title)
-    for column in ("object", "source rows", "loaded", "merged", "rejected", "inserted", "updated", "unchanged",
-                   "reconciled"):
-        table.add_column(column, justify="left" if column == "object" else "right")
+    rows = []
     for name, rec in summary.reconciliation.items():
         load = summary.load.get(name, {})
-        table.add_row(name, *(f"{rec[k]:,}" for k in ("source_rows", "loaded", "merged", "rejected")),
-                      *(f"{load.get(k, 0):,}" for k in ("inserted", "updated", "unchanged")),
-                      "[green]yes[/]" if rec["ok"] else "[red]NO[/]")
-    out.print(table)
+        rows.append([name, *(f"{rec[k]:,}" for k in ("source_rows", "loaded", "merged", "rejected")),
+                     *(f"{load.get(k, 0):,}" for k in ("inserted", "updated", "unchanged")), "yes" if rec["ok"] else "NO"])
+    print_table(title, SUMMARY_COLUMNS, rows, right=SUMMARY_COLUMNS[1:])
     accepted = (summary.gate or {}).get("accepted_failures")
     if accepted:
         out.print(f"[yellow]gate failed, accepted:[/] {accepted['reason']}", highlight=False)
-    out.print(f"run directory: {summary.run_dir}" + (f"\nreport: {summary.report}" if summary.report else ""))
+    out.print(f"run directory: {summary.run_dir}" + (f"\nreport: {summary.report}" if summary.report else ""),
+              highlight=False, soft_wrap=True)

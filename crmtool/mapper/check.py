@@ -11,6 +11,7 @@ and per file its object and sample statistics; the CLI's JSON is exactly `CheckR
 
 from __future__ import annotations
 
+import re
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Sequence
@@ -74,6 +75,8 @@ class FileReport:
 @dataclass
 class CheckReport:
     files: list[FileReport]
+    strict: bool = False
+    """Warnings fail too (exit 1): for CI that wants a clean mapping, not only a loadable one."""
 
     @property
     def findings(self) -> list[Finding]:
@@ -81,14 +84,17 @@ class CheckReport:
 
     @property
     def valid(self) -> bool:
-        return all(r.status == "valid" for r in self.files)
+        return self.exit_code == 0
 
     @property
     def exit_code(self) -> int:
-        """0 clean (warnings allowed), 1 findings at error level, 2 a file unreadable or invalid."""
+        """0 clean (warnings allowed unless strict), 1 findings at error level (or, strict, at warning
+        level), 2 a file unreadable or invalid."""
         if any(r.status == "invalid" for r in self.files):
             return 2
-        return 1 if any(r.status == "errors" for r in self.files) else 0
+        failed = any(r.status == "errors" for r in self.files)
+        warned = self.strict and any(f.severity == "warning" for f in self.findings)
+        return 1 if failed or warned else 0
 
     def stats(self) -> dict[str, int]:
         counts = {s: sum(1 for f in self.findings if f.severity == s) for s in SEVERITIES}
@@ -97,7 +103,7 @@ class CheckReport:
                 "infos": counts["info"]}
 
     def to_dict(self) -> dict:
-        return {"valid": self.valid, "exit_code": self.exit_code, "stats": self.stats(),
+        return {"valid": self.valid, "exit_code": self.exit_code, "strict": self.strict, "stats": self.stats(),
                 "findings": [asdict(f) for f in self.findings], "files": [r.to_dict() for r in self.files]}
 
 
@@ -105,14 +111,15 @@ class CheckReport:
 
 
 def check_files(paths: Sequence[str | Path], model: "ObjectModel | None" = None, *, sample: bool = False,
-                sample_file: str | Path | None = None, max_rejected: float = DEFAULT_MAX_REJECTED) -> CheckReport:
+                sample_file: str | Path | None = None, max_rejected: float = DEFAULT_MAX_REJECTED,
+                strict: bool = False) -> CheckReport:
     """Check mapping files against the object model, and with `sample` against data: each mapping's own
-    source file, or `sample_file` for every mapping given."""
+    source file, or `sample_file` for every mapping given. `strict`: warnings fail too."""
     from crmtool.model import load_object_model
 
     model = model or load_object_model()
     return CheckReport([check_file(p, model, sample=sample or sample_file is not None, sample_file=sample_file,
-                                   max_rejected=max_rejected) for p in paths])
+                                   max_rejected=max_rejected) for p in paths], strict=strict)
 
 
 def check_file(path: str | Path, model: "ObjectModel", *, sample: bool = False, sample_file: str | Path | None = None,
@@ -239,8 +246,25 @@ def check_mapping(mapping: "Mapping", model: "ObjectModel", file: str | None = N
                        rule="mapping.unknown_field")
             continue
         check_field(report, mapping, model, obj, name, fm)
+        check_column_names(report, mapping, name, fm)
     check_required(report, mapping, obj)
     return report.findings
+
+
+def check_column_names(report: FileReport, mapping: "Mapping", name: str, fm: "FieldMapping") -> None:
+    """A `from` column whose name holds a value (联系方式/13812345678) was named after a data row that a
+    reader took into the header: that row's record is missing from the source as the mapping sees it."""
+    for column in fm.columns:
+        if looks_like_data(column):
+            keys = ("fields", name, "relationship", "from") if fm.relationship else ("fields", name, "from")
+            report.add(mapping.line_of(*keys), f"fields.{name}", f"column {column!r} is named after a value, not a "
+                       "header: its first data row was read as part of the header; re-read the source (crmtool read) "
+                       "and map the column by its header", "warning", "mapping.column_looks_like_data")
+
+
+def looks_like_data(column: str) -> bool:
+    """A column name one of whose "/"-parts is a value: a phone number, a credit code, an amount, a date."""
+    return any(_DATA_IN_NAME.match(part.strip()) for part in str(column).split("/"))
 
 
 def check_required(report: FileReport, mapping: "Mapping", obj: "ObjectDef") -> None:
@@ -375,13 +399,15 @@ def check_sample(mapping: "Mapping", model: "ObjectModel", report: FileReport, s
 
     path = Path(sample_file) if sample_file is not None else mapping.source_path()
     try:
-        table = read_table(path, sheet=mapping.source.sheet, header_row=mapping.source.header_row,
-                           encoding=mapping.source.encoding).table
+        read = read_table(path, sheet=mapping.source.sheet, header_row=mapping.source.header_row,
+                          encoding=mapping.source.encoding)
     except CrmtoolError as exc:
         report.status = "invalid"
         report.add(mapping.line_of("source") if sample_file is None else 0, "source",
                    f"sample {path} cannot be read: {exc}", rule="sample.unreadable")
         return
+    table = read.table
+    report_header_data(report, mapping, read.info.get("header_rows") or [], read.data_columns)
     missing = check_columns(report, mapping, table)
     if missing:
         report.sample = {"source": str(path), "rows": len(table), "checked": False}
@@ -403,6 +429,52 @@ def check_sample(mapping: "Mapping", model: "ObjectModel", report: FileReport, s
     report_rejections(report, mapping, result.rejected, result.issues, share, max_rejected)
     report_invalid_columns(report, mapping, table, fields, obj)
     report_picklists(report, mapping, fields, obj)
+    report_unmapped_columns(report, mapping, table, obj)
+
+
+# A part of a column name that is a value, not a label: a phone number, a credit code, an amount, a date.
+_DATA_IN_NAME = re.compile(r"^[+\d][\d\s\-()（）.,:/]{5,}$|^[0-9A-Z]{18}$|^\d{4}[-/.年]\d{1,2}([-/.月]\d{1,2}日?)?$")
+_KNOWN_KINDS = ("credit_code", "id_number", "email", "mobile", "landline", "phone", "date")
+"""Content kinds sure enough to say that an unmapped column holds something the CRM has a field for."""
+
+
+def report_header_data(report: FileReport, mapping: "Mapping", header_rows: list[int], columns: list[str]) -> None:
+    """Column names that hold values (联系方式/13812345678): the header took in a data row, whose customer
+    is lost to the load. Names the row and the columns, with the fix."""
+    looks = [c for c in columns if looks_like_data(c)]
+    if not looks:
+        return
+    rows = [r + 1 for r in header_rows] if header_rows else []
+    where = f"the header is read from rows {', '.join(map(str, rows))}; " if len(rows) > 1 else ""
+    report.add(mapping.line_of("source"), "source", f"{where}column names hold data ({', '.join(looks[:3])}): a data "
+               "row was taken into the header and its record would be lost; set source.header_row to the header's "
+               "row", "warning", "sample.header_looks_like_data")
+
+
+def report_unmapped_columns(report: FileReport, mapping: "Mapping", table: "pd.DataFrame", obj: "ObjectDef") -> None:
+    """A sample column whose content is clearly a known kind (credit codes, mobiles, e-mails …) that no
+    field maps (a column that only feeds a generated id's hash counts as unmapped): data the CRM has a
+    place for would be left behind."""
+    from crmtool.cleanse.detect import detect_kind
+    from crmtool.issues import PROVENANCE
+
+    used = {c for fm in mapping.fields.values() if "hash" not in fm.transforms for c in fm.columns}
+    for column in [c for c in table.columns if c not in PROVENANCE and c not in used]:
+        found = detect_kind(str(column), table[column])
+        sure = found.valid_share >= 0.8 or (found.by == "header+content" and found.valid_share >= 0.5)
+        if found.kind not in _KNOWN_KINDS or not sure:
+            continue
+        free = [n for n, f in obj.fields.items() if n not in mapping.fields and _fits(found.kind, f.type)]
+        hint = f"map it to {' or '.join(free)}" if free else "no free field of that type takes it (a custom field could)"
+        report.add(mapping.line_of("fields"), "fields", f"column {column!r} holds {found.kind.replace('_', ' ')} values "
+                   f"({found.valid_share:.0%} valid) but no field maps it; {hint}", "warning" if free else "info",
+                   "sample.unmapped_column")
+
+
+def _fits(kind: str, field_type: str) -> bool:
+    fitting = {"landline": ("phone",), "mobile": ("mobile", "phone"), "phone": ("phone", "mobile"),
+               "date": ("date", "datetime")}
+    return field_type in fitting.get(kind, (kind,))
 
 
 def check_columns(report: FileReport, mapping: "Mapping", table: "pd.DataFrame") -> bool:

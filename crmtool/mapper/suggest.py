@@ -53,6 +53,36 @@ FIELD_SYNONYMS: dict[str, tuple[str, ...]] = {
     "close_date": ("预计成交日期", "成交日期", "预计签约日期", "closedate"),
 }
 
+# Common words for picklist values, by field: a value the data spells another way gets the allowed value
+# suggested in the draft's value map (互联网 → 信息技术), for the consultant to confirm.
+VALUE_SYNONYMS: dict[str, dict[str, tuple[str, ...]]] = {
+    "industry": {
+        "信息技术": ("互联网", "软件", "软件开发", "it", "计算机", "通信", "电子商务", "电商", "信息服务", "科技", "人工智能",
+                 "软件和信息技术服务业", "信息传输、软件和信息技术服务业"),
+        "制造业": ("制造", "工业", "机械", "机械制造", "电子制造", "汽车制造", "化工", "加工"),
+        "批发零售": ("批发", "零售", "贸易", "商贸", "批发和零售业", "进出口"),
+        "金融": ("金融业", "银行", "保险", "证券", "投资", "基金", "信托"),
+        "房地产": ("房地产业", "地产", "物业", "物业管理"),
+        "建筑": ("建筑业", "建设", "工程", "施工", "装修", "装饰"),
+        "教育": ("培训", "教育培训", "学校"),
+        "医疗健康": ("医疗", "医药", "生物医药", "医院", "卫生", "健康", "卫生和社会工作"),
+        "物流": ("运输", "仓储", "快递", "货运", "交通运输", "交通运输、仓储和邮政业"),
+        "能源": ("电力", "石油", "燃气", "新能源", "光伏", "煤炭"),
+        "农业": ("农林牧渔", "农林牧渔业", "种植", "养殖", "林业", "渔业"),
+        "服务业": ("餐饮", "酒店", "住宿", "咨询", "广告", "文化", "旅游", "商务服务", "租赁和商务服务业"),
+    },
+    "source": {
+        "展会": ("会展", "展览"), "官网": ("网站", "官方网站", "网络"), "电话营销": ("电销", "电话"),
+        "渠道": ("代理", "代理商", "经销商", "合作伙伴"), "转介绍": ("介绍", "推荐", "老客户介绍", "客户推荐"),
+        "广告": ("投放", "推广", "搜索引擎", "百度"),
+    },
+}
+KINDS_NAMED_BY_HEADER = ("credit_code", "email", "id_number", "mobile", "phone")
+"""Kinds whose header words (crmtool.cleanse.detect.HEADER_SYNONYMS) name a field of that type outright:
+纳税人识别号 is the credit-code field even when the codes in the column are damaged."""
+MULTI_VALUE_TYPES = ("phone",)
+"""Field types whose cell holds several values ("; "-joined), so two source columns can feed one field."""
+
 # Object names in sheet and file names.
 OBJECT_WORDS: dict[str, tuple[str, ...]] = {
     "accounts": ("客户", "account", "customer", "公司名录", "企业名录"),
@@ -113,9 +143,13 @@ class Draft:
 
 
 def header_names(name: str, fdef: "FieldDef") -> set[str]:
+    from crmtool.cleanse.detect import HEADER_SYNONYMS
+
     names = {header_key(name), *(header_key(s) for s in FIELD_SYNONYMS.get(name, ()))}
     if fdef.label:
         names.add(header_key(fdef.label))
+    if fdef.type in KINDS_NAMED_BY_HEADER:
+        names.update(header_key(s) for s in HEADER_SYNONYMS.get(fdef.type, ()))
     return {n for n in names if n}
 
 
@@ -136,6 +170,8 @@ def column_info(table: "pd.DataFrame", column: str) -> ColumnInfo:
     values = table[column]
     report = detect_kind(str(column), values)
     kind, confidence, by = report.kind, report.confidence, report.by
+    if by == "header" and report.valid_share == 0 and report.invalid_examples:
+        kind = "free_text"  # 重要客户 holding 是/否: a header word that no value bears out is no kind
     if kind == "free_text" or report.valid_share < 0.5:
         content = detect_kind("", values)
         if content.kind in STRICT_KINDS and content.valid_share >= 0.8:
@@ -231,6 +267,7 @@ def suggest(table: "pd.DataFrame", model: "ObjectModel", object_name: str, infos
         note = f"{how}: {info.kind}" if info.kind and how != "header" else how
         taken_fields[name] = Suggestion(name, [info.column], transforms, round(min(value, 1.0), 2), how, note, rel)
         taken_columns.add(info.column)
+    _join_multi_value_columns(infos, obj, taken_fields, taken_columns, also)
     if ext not in taken_fields:
         taken_fields[ext] = _generated_id(obj, taken_fields, [i.column for i in infos])
     for s in taken_fields.values():
@@ -241,6 +278,31 @@ def suggest(table: "pd.DataFrame", model: "ObjectModel", object_name: str, infos
                  for i in infos if i.column not in taken_columns]
     missing = [n for n in obj.required_fields if n not in taken_fields]
     return ordered, unmatched, missing
+
+
+def _join_multi_value_columns(infos: list[ColumnInfo], obj: "ObjectDef", taken_fields: dict[str, Suggestion],
+                              taken_columns: set, also: dict[str, list[str]]) -> None:
+    """A column left over, under the same merged header as the column a field holding several values
+    took (联系方式 and 联系方式_2, or 联系方式/手机 and 联系方式/座机), joins that field: `from: [both]`,
+    concatenated with "; " before the rule. Columns with headers of their own stay apart."""
+    for info in infos:
+        if info.column in taken_columns:
+            continue
+        for name in also.get(info.column, []):
+            s = taken_fields[name]
+            same_group = any(_header_group(c) == _header_group(info.column) for c in s.columns)
+            if obj.fields[name].type in MULTI_VALUE_TYPES and not s.relationship and same_group:
+                rules = [t for t in s.transforms if not isinstance(t, dict)]
+                s.columns.append(info.column)
+                s.transforms = [{"concat": {"sep": "; "}}, *rules]
+                s.note = f"{s.note}; {info.column} joined ({info.kind})"
+                taken_columns.add(info.column)
+                break
+
+
+def _header_group(column: str) -> str:
+    """The merged header a column was named under by crmtool.read (联系方式/手机, 联系方式_2 → 联系方式)."""
+    return re.sub(r"_\d+$", "", str(column).split("/")[0])
 
 
 def _external_id_from_column(infos: list[ColumnInfo], model: "ObjectModel", object_name: str,
@@ -298,13 +360,22 @@ def _picklist_values(table: "pd.DataFrame", s: Suggestion, fdef: "FieldDef") -> 
     for value in values[values != ""].value_counts().index.tolist():
         if picklist.check(value).valid:
             continue
-        near = picklist.suggest(value)
+        near = picklist.suggest(value) or _value_synonym(s.field, value, fdef.values or [])
         if near:
             mapped[value] = near
         else:
             unmapped.append(value)
     s.value_map = mapped or None
     s.unmapped_values = unmapped
+
+
+def _value_synonym(field: str, value: str, allowed: Sequence[str]) -> str | None:
+    """The allowed value that VALUE_SYNONYMS gives for `value` (compared as picklist keys)."""
+    from crmtool.cleanse.picklist import picklist_key
+
+    key = picklist_key(value)
+    return next((target for target, words in VALUE_SYNONYMS.get(field, {}).items()
+                 if target in allowed and key in {picklist_key(w) for w in words}), None)
 
 
 def data_columns(table: "pd.DataFrame") -> list[str]:
@@ -421,7 +492,7 @@ def _field_lines(s: Suggestion) -> list[str]:
     if s.value_map or s.unmapped_values:
         out.append("    value_map:" + ("" if s.value_map else " {}"))
         for k, v in (s.value_map or {}).items():
-            out.append(f"      {_scalar(k)}: {_scalar(v)}    # closest allowed value: check it")
+            out.append(f"      {_scalar(k)}: {_scalar(v)}    # suggested allowed value: check it")
         for k in s.unmapped_values:
             out.append(f"      # {_scalar(k)}: ???    # not in the picklist and nothing close")
     return out

@@ -83,7 +83,9 @@ def header_names(grid: list[list], header: int | None, merged: list | None, widt
     """The header row(s) and unique, stable column names.
 
     A merged cell spanning several columns of the header row, with sub-headers in the row below it,
-    makes a two-row header: those columns are named "group/sub" (联系方式/手机).
+    makes a two-row header: those columns are named "group/sub" (联系方式/手机). The row below is
+    sub-headers only when it looks like them (`_is_sub_header`); otherwise it is the first data row,
+    and the columns under the merged cell are named after it (联系方式, 联系方式_2).
     """
     if header is None:
         return [], unique_names([""] * width)
@@ -94,14 +96,24 @@ def header_names(grid: list[list], header: int | None, merged: list | None, widt
         if r1 == header and c2 > c1 and header + 1 < len(grid)
     ]
     below = grid[header + 1] if header + 1 < len(grid) else []
-    if not groups or not any(below[c] != "" for c1, c2 in groups for c in range(c1, c2 + 1) if c < len(below)):
-        return [header], unique_names(top)
+    two_rows = bool(groups) and _is_sub_header(below, groups)
     names = list(top)
     for c1, c2 in groups:
         for c in range(c1, min(c2, width - 1) + 1):
-            sub = cell_text(below[c]) if c < len(below) else None
+            sub = cell_text(below[c]) if two_rows and c < len(below) else None
             names[c] = f"{top[c1]}/{sub}" if sub else top[c1] if c == c1 else f"{top[c1]}_{c - c1 + 1}"
-    return [header, header + 1], unique_names(names)
+    return ([header, header + 1] if two_rows else [header]), unique_names(names)
+
+
+def _is_sub_header(below: list, groups: list[tuple[int, int]]) -> bool:
+    """The row under a merged header cell names its columns: every cell under the groups that holds
+    something is a label (text, not a number, date or phone), and every other cell is empty (merged
+    down from the header, as people draw a two-row header). A first data row fails one or the other:
+    its customer fills the other columns, its phone under 联系方式 is a number."""
+    inside = {c for c1, c2 in groups for c in range(c1, c2 + 1)}
+    subs = [below[c] for c in sorted(inside) if c < len(below) and below[c] != ""]
+    others = [v for c, v in enumerate(below) if c not in inside and v != ""]
+    return bool(subs) and not others and _label_share(subs) == 1.0
 
 
 def unique_names(raw: list[str]) -> list[str]:
