@@ -15,6 +15,7 @@ slower than MERGE for 1,000,000 existing keys.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
@@ -65,7 +66,7 @@ class DuckDBTarget(Target):
                 Path(self.path).parent.mkdir(parents=True, exist_ok=True)
             self.con = duckdb.connect(self.path)
         except (duckdb.Error, OSError) as exc:
-            raise target_error(self.url, "cannot open the database", exc) from None
+            raise target_error(self.url, "cannot open the database", _lock_holder(exc) or exc) from None
 
     def close(self) -> None:
         if self.con is not None:
@@ -176,3 +177,13 @@ class DuckDBTarget(Target):
             self.con.execute("ROLLBACK")
         except duckdb.Error:
             pass  # no transaction left to roll back
+
+
+def _lock_holder(exc: BaseException) -> str | None:
+    """DuckDB lets one process write a database file: say so plainly when another one holds it."""
+    found = re.search(r"Conflicting lock is held in .*?\(PID (\d+)\)", str(exc))
+    if "Could not set lock" not in str(exc):
+        return None
+    holder = f" (PID {found.group(1)})" if found else ""
+    return (f"another process{holder} has it open, e.g. a crmtool run into the same store; "
+            "nothing was written: wait for it to finish, then run again (--resume RUN_ID continues this run)")
