@@ -6,13 +6,13 @@
 - `RelationIndex` (relations.py): a reference (a contact's account) resolved by external id, credit
   code or company name;
 - `check_files` (check.py, check_output.py): `crmtool mapping check`, for people and CI;
-- `init_project` (suggest.py): `crmtool init`, draft mappings from the sources' headers and content.
+- `init_project` (suggest.py matches columns to fields, draft.py writes the files): `crmtool init`.
 """
 
 from crmtool.mapper.check import CheckReport, check_files
 from crmtool.mapper.check_output import finding_line, summary_line, to_github, to_junit
 from crmtool.mapper.relations import RelationIndex
-from crmtool.mapper.suggest import init_project
+from crmtool.mapper.draft import init_project
 from crmtool.mapper.fields import cleanse_fields
 from crmtool.mapper.transform import MapResult, map_object
 

@@ -156,7 +156,7 @@ def test_unreadable_source_is_exit_3(tmp_path, cli):
 def test_yaml_scalars_read_back_as_written(value):
     import yaml
 
-    from crmtool.mapper.suggest import _flow, _scalar
+    from crmtool.mapper.draft import _flow, _scalar
 
     assert yaml.safe_load(f"k: {_scalar(value)}") == {"k": value}
     assert yaml.safe_load(f"k: {_flow({value: [value]})}") == {"k": {value: [value]}}
