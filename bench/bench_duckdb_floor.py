@@ -62,8 +62,8 @@ def main() -> int:
 
     import pandas as pd
 
-    from crmtool.model import load_object_model
     from crmtool.load.targets.frames import meta_arrow
+    from crmtool.model import load_object_model
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=1_000_000)

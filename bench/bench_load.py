@@ -105,8 +105,8 @@ def child_crmtool(kind: str, data: Path, work: Path) -> dict:
     import pandas as pd
 
     from crmtool.load.stage import load_object
-    from crmtool.model import load_object_model
     from crmtool.load.targets import open_target
+    from crmtool.model import load_object_model
 
     rows = pd.read_parquet(data).astype("string[pyarrow]")
     model = load_object_model()

@@ -299,8 +299,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--markdown", action="store_true")
     args = parser.parse_args(argv)
 
-    from crmtool.model import load_object_model
     from crmtool.config.scan import ScanConfig
+    from crmtool.model import load_object_model
     from crmtool.validate.scan_store import DuckDBStore
 
     DATA.mkdir(parents=True, exist_ok=True)
