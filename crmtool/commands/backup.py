@@ -30,14 +30,11 @@ def backup(
     if as_json:
         print_json(report.to_dict())
         return 0
-    from rich.table import Table
+    from crmtool.console import print_table
 
-    table = Table(title=f"Backup in {report.run_dir}", show_lines=False)
-    for column in ("source", "backup", "size", "sha256", "status"):
-        table.add_column(column, overflow="fold")
-    for e in report.entries:
-        table.add_row(e.source, e.backup, f"{e.size:,}", e.sha256[:16] + "…", e.status)
-    out.print(table)
+    rows = [[e.source, e.backup, f"{e.size:,}", e.sha256[:16] + "…", e.status] for e in report.entries]
+    print_table(f"Backup in {report.run_dir}", ("source", "backup", "size", "sha256", "status"), rows, right=("size",),
+                console=out)
     if report.skipped:
         out.print(f"[dim]skipped lock files: {', '.join(report.skipped)}[/]")
     return 0

@@ -57,15 +57,11 @@ def cleanse(
                     "issues_file": str(issues_out) if issues_out else None,
                     "detected": {c: vars(r) for c, r in result.detected.items()}})
         return ExitCode.OK
-    from rich.table import Table
+    from crmtool.console import print_table
 
-    table = Table(title=f"cleansed {input.name}: {len(result.table):,} rows")
-    for name in ("column", "kind", "ok", "fixed", "invalid", "empty"):
-        table.add_column(name, justify="right" if name not in ("column", "kind") else "left")
-    for row in summary:
-        table.add_row(*(str(row[k]) if not isinstance(row[k], int) else f"{row[k]:,}" for k in
-                        ("column", "kind", "ok", "fixed", "invalid", "empty")))
-    console.print(table)
+    columns = ("column", "kind", "ok", "fixed", "invalid", "empty")
+    rows = [[str(row[k]) if not isinstance(row[k], int) else f"{row[k]:,}" for k in columns] for row in summary]
+    print_table(f"cleansed {input.name}: {len(result.table):,} rows", columns, rows, right=columns[2:], console=console)
     if not summary:
         console.print("no column to cleanse: give --as COLUMN=KIND")
     console.print(f"[green]wrote[/] {out}" + (f" and {issues_out} ({len(result.issues):,} issues)" if issues_out else

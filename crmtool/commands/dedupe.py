@@ -68,14 +68,11 @@ def _render(summary: dict, as_json: bool) -> None:
     if as_json:
         print_json(summary)
         return
-    from rich.table import Table
+    from crmtool.console import print_table
 
-    table = Table(title="blocking", show_lines=False)
-    for column in ("rule", "pairs", "new_pairs", "skipped_keys"):
-        table.add_column(column, justify="left" if column == "rule" else "right")
-    for row in summary["blocks"]:
-        table.add_row(row["rule"], f"{row['pairs']:,}", f"{row['new_pairs']:,}", f"{row['skipped_keys']:,}")
-    out.print(table)
+    columns = ("rule", "pairs", "new_pairs", "skipped_keys")
+    rows = [[row["rule"], *(f"{row[c]:,}" for c in columns[1:])] for row in summary["blocks"]]
+    print_table("blocking", columns, rows, right=columns[1:])
     line = (f"{summary['records']:,} records → {summary['clusters']:,} clusters; {summary['candidate_pairs']:,} candidate "
             f"pairs, {summary['matches']:,} matches, {summary['reviews']:,} to review "
             f"({summary['seconds']['total']:.1f} s) → {summary['out']}")

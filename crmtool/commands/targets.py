@@ -20,16 +20,14 @@ def targets(as_json: bool = typer.Option(False, "--json", help="Print the list a
     if as_json:
         print_json({"targets": [t.to_dict() for t in installed], "warnings": warnings})
         return ExitCode.OK
-    from rich.table import Table
+    from crmtool.console import print_table
 
-    table = Table(title="Installed targets")
-    for column in ("name", "schemes", "description", "rollback"):
-        table.add_column(column, overflow="fold")
+    rows = []
     for item in installed:
         info = item.to_dict()
         rollback = ("yes" if info["can_rollback"] else "no") + (f": {info['rollback_note']}" if info["rollback_note"] else "")
-        table.add_row(info["name"], ", ".join(f"{s}://" for s in info["schemes"]), info["description"], rollback)
-    out.print(table)
+        rows.append([info["name"], ", ".join(f"{s}://" for s in info["schemes"]), info["description"], rollback])
+    print_table("Installed targets", ("name", "schemes", "description", "rollback"), rows, console=out)
     for warning in warnings:
         warn_line(warning)
     return ExitCode.OK

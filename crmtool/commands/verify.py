@@ -55,20 +55,14 @@ def _render(run, as_json: bool) -> None:
         return
     for note in run.notes:
         warn_line(note)
-    from rich.table import Table
+    from crmtool.console import print_table
 
     shown = [r for r in result.results if r["status"] in ("failed", "disagree")]
     if shown:
-        table = Table(title="rules with failing rows", show_lines=False)
-        for column, justify in (("rule", "left"), ("severity", "left"), ("checked", "right"), ("failed", "right"),
-                                ("sql", "right"), ("gx", "right"), ("status", "left")):
-            table.add_column(column, justify=justify, overflow="fold")
-        for r in shown:
-            counts = r["engine_counts"]
-            style = "red" if r["severity"] == "error" else "yellow" if r["severity"] == "warning" else None
-            table.add_row(r["rule_id"], r["severity"], f"{r['checked']:,}", f"{r['failed']:,}", _n(counts["sql"]),
-                          _n(counts["gx"]), r["status"], style=style)
-        out.print(table)
+        rows = [[r["rule_id"], r["severity"], f"{r['checked']:,}", f"{r['failed']:,}", _n(r["engine_counts"]["sql"]),
+                 _n(r["engine_counts"]["gx"]), r["status"]] for r in shown]
+        print_table("rules with failing rows", ("rule", "severity", "checked", "failed", "sql", "gx", "status"), rows,
+                    right=("checked", "failed", "sql", "gx"), console=out)
         for r in shown:
             if r["status"] == "disagree":
                 out.print(f"[red]{r['rule_id']}[/]: {r['note']}", highlight=False)

@@ -1,4 +1,5 @@
-"""A scan for people: one rich table per object (field KPIs), the object KPIs, then the findings."""
+"""A scan for people: one table per object (field KPIs; plain text off a terminal), the object KPIs, then the
+findings."""
 
 from __future__ import annotations
 
@@ -7,23 +8,17 @@ OBJECT_COLUMNS = (("completeness", "完整性"), ("validity", "有效性"), ("un
 
 
 def render_scan(scan: dict, model=None) -> None:
-    from rich.table import Table
-
-    from crmtool.console import out
+    from crmtool.console import out, print_table
 
     failed = {(f["object"], f["field"], f["kpi"]) for f in scan["findings"]}
     out.print(f"[bold]scan[/] {scan['store']}  {scan['scanned_at']}  ({scan['scan_id']})", highlight=False)
     for name, kpis in scan["objects"].items():
         label = model[name].label if model is not None and name in model and model[name].label else ""
         title = f"{name}{f' ({label})' if label else ''}: {kpis['rows']:,} rows, health {kpis['health']:.1f}"
-        table = Table(title=title, title_justify="left", show_edge=False)
-        table.add_column("field")
-        for kpi in ("completeness", "validity", "uniqueness"):
-            table.add_column(kpi, justify="right")
-        for field, values in kpis["fields"].items():
-            table.add_row(field, *(_cell(values[k], (name, field, k) in failed) for k in
-                                   ("completeness", "validity", "uniqueness")))
-        out.print(table)
+        kpi_names = ("completeness", "validity", "uniqueness")
+        rows = [[field, *(_cell(values[k], (name, field, k) in failed) for k in kpi_names)]
+                for field, values in kpis["fields"].items()]
+        print_table(title, ["field", *kpi_names], rows, right=kpi_names)
         summary = "  ".join(f"{kpi} {_cell(kpis.get(kpi), (name, None, kpi) in failed)}"
                             for kpi, _ in OBJECT_COLUMNS if kpis.get(kpi) is not None)
         out.print(f"  {summary}", highlight=False)
@@ -49,10 +44,11 @@ def render_scan(scan: dict, model=None) -> None:
 
 
 def _cell(value: float | None, bad: bool) -> str:
+    """A KPI as text; one that failed its threshold is marked ✗ (readable without colour, in cron mail)."""
     if value is None:
-        return "[dim]-[/]"
+        return "-"
     text = f"{value:.1%}"
-    return f"[red]{text}[/]" if bad else text
+    return f"✗ {text}" if bad else text
 
 
 def _escape(text: str) -> str:
