@@ -94,7 +94,8 @@ def test_amount_currency_and_failures():
 @pytest.mark.parametrize("text,clean,surname,title", [
     ("张三", "张三", "张", None), (" 张 三 ", "张三", "张", None), ("张三先生", "张三", "张", "先生"),
     ("欧阳娜娜", "欧阳娜娜", "欧阳", None), ("阿依古丽•买买提", "阿依古丽·买买提", "阿", None),
-    ("王总", "王总", "王", "总"), ("JOHN SMITH", "John Smith", None, None),
+    ("陳穎", "陈颖", "陈", None), ("张伟（采购）", "张伟", "张", None), ("李娜总经理", "李娜", "李", "总经理"),
+    ("JOHN SMITH", "John Smith", None, None),
 ])
 def test_person_names(text, clean, surname, title):
     out = check_person_name(text)
@@ -106,5 +107,7 @@ def test_person_names(text, clean, surname, title):
 def test_person_name_problems():
     assert not check_person_name("李").valid
     assert not check_person_name("123").valid
-    assert "person_name.surname_only" in {f.rule for f in check_person_name("李先生").findings}
+    for text in ("李先生", "王总", "张经理", "欧阳总", "老张", "小王"):  # a surname and a title: no full name
+        out = check_person_name(text)
+        assert not out.valid and {f.rule for f in out.findings} == {"person_name.surname_only"}, text
     assert "person_name.unknown_surname" in {f.rule for f in check_person_name("好的").findings}
