@@ -11,7 +11,9 @@ from crmtool.cleanse.person_name import check_person_name
 
 
 @pytest.mark.parametrize("text,clean", [
-    (" Zhang.San@QQ.COM ", "Zhang.San@qq.com"), ("mailto:li@163.com", "li@163.com"), ("<wang@corp.cn>", "wang@corp.cn"),
+    (" Zhang.San@QQ.COM ", "zhang.san@qq.com"), ("Zhang.San@Corp.CN", "Zhang.San@corp.cn"),
+    ("张三 <zhangsan@qq.com>", "zhangsan@qq.com"), ("wang@163,com", "wang@163.com"), ("mailto:li@163.com", "li@163.com"),
+    ("<wang@corp.cn>", "wang@corp.cn"),
     ("ｌｉ＠１６３．ｃｏｍ", "li@163.com"), ("user+tag@sub.example.com.cn", "user+tag@sub.example.com.cn"),
     ("info@公司.中国", "info@公司.中国"),
 ])
@@ -30,10 +32,15 @@ def test_email_invalid(text):
     ("a@qq.con", "a@qq.com"), ("a@163.cm", "a@163.com"), ("a@gmial.com", "a@gmail.com"),
     ("a@hotmial.com", "a@hotmail.com"), ("a@sian.com", "a@sina.com"), ("a@foxmial.com", "a@foxmail.com"),
 ])
-def test_email_domain_typos_are_suggested_not_applied(text, suggestion):
+def test_email_domain_typos_of_big_providers_are_corrected_as_content(text, suggestion):
     out = check_email(text)
-    assert out.valid and out.clean == text  # kept: the typo might be a real domain
+    assert out.valid and out.clean == suggestion and out.change == "content"
     assert [(f.rule, f.suggestion) for f in out.findings] == [("email.domain_typo", suggestion)]
+
+
+def test_email_other_domains_are_not_corrected():
+    out = check_email("sales@huaxin-tech.com")
+    assert out.valid and out.clean == "sales@huaxin-tech.com" and not out.findings
 
 
 def test_email_provider():
