@@ -70,8 +70,8 @@ _STREET_WORD = re.compile(r"(?:路|街|大道|大街|道|巷|里|弄)")
 
 
 def _street_named_after(place: str, detail: str) -> bool:
-    """北京市中山路, 上海市南京路: a street named after a place, not the place."""
-    return detail.startswith(place) and _STREET_WORD.match(detail, len(place)) is not None
+    """北京市中山路, 上海市南京路: a street named after a place (by its short form), not the place."""
+    return not place.endswith(("省", "市", "区", "县", "州", "盟", "旗")) and detail.startswith(place) and _STREET_WORD.match(detail, len(place)) is not None
 
 
 def check_address(value: str) -> Outcome:

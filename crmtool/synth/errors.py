@@ -276,8 +276,9 @@ def _code_classes() -> list[ErrorClass]:
         return r.code[:i] + g.choice([c for c in _USCC if c != r.code[i]]) + r.code[i + 1:]
 
     return [
-        _fix("credit_code.lower_case", k, "notation", lambda r, g: r.code.lower()),
-        _fix("credit_code.spaced", k, "notation", lambda r, g: _with(r.code, 3, g, g.choice((" ", "-")))),
+        _fix("credit_code.lower_case", k, "notation", lambda r, g: _changed(r.code, r.code.lower())),
+        _fix("credit_code.spaced", k, "notation", lambda r, g: g.choice((" ", "-", "  ")).join(
+            (r.code[:2], r.code[2:8], r.code[8:17], r.code[17]) if g.random() < .5 else (r.code[:6], r.code[6:12], r.code[12:]))),
         _fix("credit_code.fullwidth", k, "notation", lambda r, g: _fullwidth(r.code)),
         _fix("credit_code.letters_for_digits", k, "content", ocr),
         _flag("credit_code.one_char_wrong", k, typo),
@@ -293,7 +294,7 @@ def _mobile_classes() -> list[ErrorClass]:
     k = "mobile"
     m = lambda r: r.mobile  # noqa: E731
     return [
-        _fix("mobile.plus86", k, "notation", lambda r, g: g.choice(("+86", "+86 ", "86-", "0086", "(+86)")) + m(r)),
+        _fix("mobile.plus86", k, "notation", lambda r, g: g.choice(("+86 ", "86-", "0086", "(+86)", "86 ")) + m(r)),
         _fix("mobile.spaced", k, "notation", lambda r, g: f"{m(r)[:3]}{g.choice(' -')}{m(r)[3:7]}{g.choice(' -')}{m(r)[7:]}"),
         _fix("mobile.fullwidth", k, "notation", lambda r, g: _fullwidth(m(r))),
         _fix("mobile.float_suffix", k, "notation", lambda r, g: m(r) + ".0"),
