@@ -78,7 +78,7 @@ def check_address(value: str) -> Outcome:
     text = normalise_address(value)
     simplified = to_simplified(text)
     was_traditional = simplified != text
-    changed = was_traditional or text.startswith("中国")
+    changed = was_traditional or text.startswith("中国")  # a country name dropped is content too
     text = simplified
     if len(re.sub(r"[\W_]", "", text)) < 2:
         return Outcome(None, False, {}, [Finding("address.format", Severity.ERROR, "not an address")])
@@ -95,6 +95,8 @@ def check_address(value: str) -> Outcome:
     elif not parsed["detail"]:
         findings.append(Finding("address.no_detail", Severity.WARNING, "only a region, no street address"))
     attrs = {k: parsed[k] for k in ATTRIBUTES}
+    if text.startswith("中国") and parsed["region_text"]:  # 中国浙江省…, not 中国（上海）自由贸易试验区
+        text = text[2:]
     if was_traditional:
         findings.append(Finding("address.traditional", Severity.INFO, "traditional characters simplified", text))
     return Outcome(text, True, attrs, findings, CONTENT if changed else None)

@@ -26,8 +26,7 @@ _TIME = re.compile(r"(?:[T\s]+|\s*)(?P<pre>上午|下午|凌晨|晚上)?\s*(?P<h
 _CN_TIME = re.compile(r"\s*(\d{1,2})\s*[时点]\s*(?:(\d{1,2})\s*分)?(?:\s*(\d{1,2})\s*秒)?")
 _YEAR_MONTH = re.compile(r"(\d{4})\s*(?:[-/.]|年)\s*(\d{1,2})\s*月?")
 _SERIAL = re.compile(r"\d{1,5}(?:\.\d+)?")
-# Two decimals, or a trailing zero, is how money is written; Excel writes a date-time serial as a float.
-_MONEY_LIKE = re.compile(r"\d+\.(?:\d{2}|\d*0)")
+_SHORT_FRACTION = re.compile(r"\d+\.(\d{1,2})")
 _CN_NUMERAL = {c: i for i, c in enumerate("〇一二三四五六七八九")} | {"零": 0}
 _CN_DATE_NUMERALS = re.compile(r"([〇零一二三四五六七八九]{4})\s*年\s*([一二三四五六七八九十]{1,3})\s*月"
                                r"(?:\s*([一二三四五六七八九十]{1,3})\s*[日号])?")
@@ -75,6 +74,17 @@ def excel_serial(value: float) -> _dt.datetime | None:
     return _EXCEL_EPOCH + _dt.timedelta(days=value + (1 if value < 60 else 0))
 
 
+def _money_like(text: str) -> bool:
+    """35551.80, 36086.68: decimals as money writes them. Excel writes a date-time serial as a float
+    (45000.25 is 06:00, 44927.5 noon; a time with seconds has many decimals): one or two decimals,
+    without a trailing zero, that make a whole minute."""
+    m = _SHORT_FRACTION.fullmatch(text)
+    if m is None or m.group(1) == "0":
+        return False
+    minutes = int(m.group(1)) / 10 ** len(m.group(1)) * 1440
+    return m.group(1).endswith("0") or abs(minutes - round(minutes)) > 1e-6
+
+
 def _small_numeral(text: str) -> int:
     """一 … 三十一 as a number (十二 = 12, 二十 = 20, 二十五 = 25)."""
     tens, ten, ones = text.partition("十")
@@ -98,7 +108,7 @@ def _from_numerals(text: str) -> str:
 def parse_date(text: str, allow_serial: bool = False) -> tuple[str | None, str | None]:
     """(ISO date or datetime, None) or (None, the reason: "ambiguous: …" or "unparseable")."""
     text = _from_numerals(basic(text))
-    if allow_serial and _SERIAL.fullmatch(text) and _MONEY_LIKE.fullmatch(text) and not text.endswith(".0"):
+    if allow_serial and _money_like(text):
         return None, "a number with decimals as money writes them, not an Excel date"
     if allow_serial and _SERIAL.fullmatch(text):
         serial = float(text)

@@ -68,9 +68,19 @@ def _not_a_full_name(text: str, title: str | None, base: str) -> Finding | None:
     return None
 
 
+def _several_people(text: str) -> bool:
+    """张伟 李娜: two full names with a space between (张 伟, 欧阳 娜娜 and 王 小明 are one person spaced)."""
+    parts = text.split(" ")
+    return len(parts) > 1 and all(len(p) >= 2 and (p[0] in SURNAMES or p[:2] in _COMPOUND) for p in parts) and \
+        parts[0] not in _COMPOUND
+
+
 def check_person_name(value: str) -> Outcome:
     text = basic(value)
     findings: list[Finding] = []
+    if re.search(f"[{_HAN}]", text) and _several_people(text):
+        return Outcome(None, False, {}, [Finding("person_name.format", Severity.ERROR,
+                                                 "several people in one cell: keep one contact per row")])
     if re.search(f"[{_HAN}]", text):
         written = _DOTS.sub("·", text.replace(" ", ""))
         text = to_simplified(written)

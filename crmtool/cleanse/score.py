@@ -55,6 +55,23 @@ def cells_from_table(table: "pd.DataFrame", truth: "pd.DataFrame") -> tuple["pd.
             pd.concat(change).reindex(order) if has_change else None)
 
 
+def cleanse_cells(truth: "pd.DataFrame") -> tuple["pd.Series", "pd.Series", "pd.Series"]:
+    """(status, clean, change) per row of a long table of cells (columns `kind`, `cell`), each kind's cells
+    cleansed as one column by crmtool's rule for that kind."""
+    import pandas as pd
+
+    from crmtool.cleanse.stage import cleanse_column
+
+    status, clean, change = [], [], []
+    for kind, rows in truth.groupby("kind", sort=False).groups.items():
+        column = pd.DataFrame({"cell": truth.loc[rows, "cell"].astype("string")}, index=rows)
+        result = cleanse_column(column, "cell", kind)
+        status.append(result.status)
+        clean.append(result.clean)
+        change.append(result.change)
+    return tuple(pd.concat(parts).reindex(truth.index) for parts in (status, clean, change))
+
+
 def score_cells(truth: "pd.DataFrame", status: "pd.Series", clean: "pd.Series",
                 change: "pd.Series | None" = None) -> "pd.DataFrame":
     """One row per error class (and `(clean)` for the clean cells): n, fixed, flagged, wrong, false_alarm,

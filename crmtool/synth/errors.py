@@ -132,6 +132,8 @@ def _row(rng: random.Random) -> Row:
     born = (rng.randint(1950, 2004), rng.randint(1, 12), rng.randint(1, 28))
     id_body = region.division_code + f"{born[0]:04d}{born[1]:02d}{born[2]:02d}" + f"{rng.randint(1, 999):03d}"
     local = str(rng.randint(2, 8)) + "".join(rng.choice("0123456789") for _ in range(region.local_digits - 1))
+    if local.startswith("800"):  # 800x… is the toll-free range, not a local number
+        local = "6" + local[1:]
     given = "".join(rng.choice(vocab.GIVEN_CHARS)[0] for _ in range(rng.choice((1, 2, 2))))
     surname, pinyin = rng.choice(vocab.SURNAMES)
     email_local = rng.choice((pinyin + str(rng.randint(1, 999)), str(rng.randint(10000, 999999999)), pinyin + "_cn"))
@@ -297,6 +299,8 @@ def _mobile_classes() -> list[ErrorClass]:
         _fix("mobile.plus86", k, "notation", lambda r, g: g.choice(("+86 ", "86-", "0086", "(+86)", "86 ")) + m(r)),
         _fix("mobile.spaced", k, "notation", lambda r, g: f"{m(r)[:3]}{g.choice(' -')}{m(r)[3:7]}{g.choice(' -')}{m(r)[7:]}"),
         _fix("mobile.fullwidth", k, "notation", lambda r, g: _fullwidth(m(r))),
+        _fix("mobile.label_or_note", k, "notation", lambda r, g: g.choice(("手机：{}", "Tel: {}", "{}（微信同号）", "{}(本人)")).format(
+            m(r))),
         _fix("mobile.float_suffix", k, "notation", lambda r, g: m(r) + ".0"),
         _fix("mobile.scientific_lossless", k, "notation", lambda r, g: f"{m(r)[0]}.{m(r)[1:]}E+10"),
         _flag("mobile.scientific_lossy", k, lambda r, g: _changed(f"{m(r)[0]}.{m(r)[1:]}E+10",
@@ -349,6 +353,7 @@ def _email_classes() -> list[ErrorClass]:
         _flag("email.double_at", k, lambda r, g: r.email.replace("@", "@@") if g.random() < .5 else r.email + "@"),
         _flag("email.chinese_local_part", k, lambda r, g: r.person + "@" + r.email_domain),
         _flag("email.holds_mobile", k, lambda r, g: r.mobile),
+        _flag("email.two_addresses", k, lambda r, g: r.email + g.choice(("; ", ",", " / ")) + r.email_local + "2@" + r.email_domain),
     ]
 
 
@@ -420,6 +425,7 @@ def _date_classes() -> list[ErrorClass]:
         _flag("date.day_month_ambiguous", k, ambiguous),
         _flag("date.two_digit_year", k, lambda r, g: f"{r.date[0] % 100:02d}-{r.date[1]:02d}-{r.date[2]:02d}"),
         _flag("date.year_out_of_range", k, lambda r, g: f"{r.date[0] + g.choice((200, -1000))}{r.iso_date[4:]}"),
+        _flag("date.zero_date", k, lambda r, g: g.choice(("0000-00-00", "1900-01-00", "0000/00/00 00:00:00"))),
         _flag("date.holds_amount", k, lambda r, g: f"{r.cents // 100 + 30000}.{r.cents % 90 + 10}"),
     ]
 
@@ -444,6 +450,7 @@ def _address_classes() -> list[ErrorClass]:
         _fix("address.variant_chars", k, "content",
              lambda r, g: _changed(r.address, "".join(_VARIANTS.get(c, c) for c in r.address))),
         _fix("address.fullwidth_digits", k, "notation", lambda r, g: _fullwidth(r.address)),
+        _fix("address.country_prefix", k, "content", lambda r, g: g.choice(("中国", "中国 ")) + r.address),
         _fix("address.spaces", k, "notation", lambda r, g: _with(r.address, 2, g, g.choice((" ", "\n", "\u3000")))),
         _flag("address.city_not_in_province", k, wrong_province),
         _flag("address.district_not_in_city", k, wrong_city),
@@ -484,6 +491,7 @@ def _amount_classes() -> list[ErrorClass]:
         _flag("amount.two_decimal_points", k, lambda r, g: f"{r.cents // 100}.{r.cents % 100:02d}.{g.randint(0, 9)}"),
         _flag("amount.letter_o", k, lambda r, g: f"{r.cents // 100 + 1}".replace("0", "O") + "O"),
         _flag("amount.holds_date", k, lambda r, g: r.iso_date),
+        _flag("amount.approximate", k, lambda r, g: g.choice(("约{}", "{}左右", "{}以上", "{}+", "≈{}")).format(r.amount)),
         _flag("amount.holds_mobile", k, lambda r, g: r.mobile),
     ]
 
@@ -501,6 +509,8 @@ def _person_classes() -> list[ErrorClass]:
         _flag("person_name.holds_mobile", k, lambda r, g: r.mobile),
         _flag("person_name.with_mobile", k, lambda r, g: r.person + g.choice(("", " ", "：")) + r.mobile),
         _flag("person_name.holds_email", k, lambda r, g: r.email),
+        _flag("person_name.two_people", k, lambda r, g: r.person + g.choice("/、,， ") + g.choice(vocab.SURNAMES)[0]
+              + g.choice(vocab.GIVEN_CHARS)[0] * 1),
     ]
 
 
