@@ -126,13 +126,13 @@ def markdown(per_class: "pd.DataFrame", other: "pd.DataFrame | None" = None, oth
     if other is not None:
         head += f" {other_name}: fixed | {other_name}: flagged | {other_name}: wrong / false alarm |"
         rule += " ---: | ---: | ---: |"
-        other = other.set_index("error_class")
+        other = other.set_index(["kind", "error_class"])
     lines = [head, rule]
     for row in per_class.itertuples():
         bad = row.false_alarm if row.outcome == "clean" else row.wrong
         line = f"| {row.kind} | {row.error_class} | {row.outcome} | {row.n} | {row.fixed} | {row.flagged} | {bad} |"
         if other is not None:
-            o = other.loc[row.error_class]
+            o = other.loc[(row.kind, row.error_class)]
             line += f" {o.fixed} | {o.flagged} | {o.false_alarm if row.outcome == 'clean' else o.wrong} |"
         lines.append(line)
     return "\n".join(lines)

@@ -476,8 +476,11 @@ def _amount_classes() -> list[ErrorClass]:
         return _changed(text, text.translate(_CAPITAL_TRAD)) if text else None
 
     def wan(r, g):
-        yuan = r.cents // 100
-        return f"{yuan / 10000:g}万元" if not r.cents % 100 and yuan % 100 == 0 else None
+        from decimal import Decimal
+
+        if r.cents % 100:
+            return None
+        return format((Decimal(r.cents // 100) / 10000).normalize(), "f") + g.choice(("万", "万元"))
 
     return [
         _fix("amount.thousands_separator", k, "notation", thousands),
