@@ -165,7 +165,7 @@ def make_check(allow_serial: bool = True):
         iso, reason = parse_date(value, allow_serial)
         if iso is None:
             if reason and reason.startswith("ambiguous"):
-                return Outcome(None, False, {}, [Finding("date.ambiguous", Severity.WARNING,
+                return Outcome(None, False, {}, [Finding("date.ambiguous", Severity.ERROR,
                                                          f"ambiguous date ({reason[11:]})", reason[11:])])
             return Outcome(None, False, {}, [Finding("date.unparseable", Severity.ERROR, f"not a date: {reason}")])
         findings = []
