@@ -313,13 +313,16 @@ _CODE_SHAPE = re.compile(r"[0-9A-Za-z]{15,18}")
 _NUMBER_SHAPE = re.compile(r"[\d\s+\-()（）.:/年月日]+")
 _EMAIL_SHAPE = re.compile(r"[^@\s]+@[^@\s]+\.[A-Za-z]{2,}")
 _HOUSE_NUMBER = re.compile(r"\d+\s*[号號]")
+_DIGIT = re.compile(r"\d")
 
 
 def misplaced(name: str) -> str | None:
     """What another column's value in a name column reads as (a credit code, a phone number or date, an
     e-mail address, a street address), or None: exports with swapped or shifted columns."""
-    if _EMAIL_SHAPE.search(name):
+    if "@" in name and _EMAIL_SHAPE.search(name):
         return "an e-mail address"
+    if _DIGIT.search(name) is None:  # most names: none of the shapes below
+        return None
     if _NUMBER_SHAPE.fullmatch(name):
         return "a number or a date"
     if _CODE_SHAPE.fullmatch(name) and sum(c.isdigit() for c in name) >= 8:

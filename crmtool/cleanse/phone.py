@@ -418,6 +418,8 @@ _LETTER = re.compile(r"[A-Za-z]")
 _SCIENTIFIC = re.compile(r"(\d)(?:\.(\d+))?[eE]\+?(\d{1,2})")
 _LOOKALIKE_RUN = re.compile(r"[\dOoIl]{5,}")
 _LOOKALIKES = str.maketrans("OoIl", "0011")
+_LOOKALIKES_GONE = str.maketrans("", "", "OoIl")
+_LOOKALIKE = re.compile(r"[OoIl]")
 _SHORTEST_NATIONAL = 9  # area code (2-3 digits, trunk 0 off) and a 7-8 digit local number
 
 
@@ -437,7 +439,7 @@ def _from_scientific(text: str) -> tuple[str, str | None]:
 def _repair_lookalikes(text: str) -> str:
     """Letters O/o and I/l typed for 0 and 1 inside a run of digits (138OO138000)."""
     return _LOOKALIKE_RUN.sub(lambda m: m.group().translate(_LOOKALIKES)
-                              if sum(c.isdigit() for c in m.group()) >= 4 else m.group(), text)
+                              if len(m.group().translate(_LOOKALIKES_GONE)) >= 4 else m.group(), text)
 
 
 def _digits(text: str) -> str:
@@ -447,30 +449,36 @@ def _digits(text: str) -> str:
 
 def _same_digits(written: str, result: dict) -> bool:
     """The number's digits as written are its E.164 digits, give or take +86 / 0086 / a trunk 0."""
-    e164 = result["e164"].lstrip("+") + (result["extension"] or "")
-    national = e164[2:] if e164.startswith("86") else None
-    forms = {e164, "00" + e164} | ({national, "0" + national, "860" + national, "00860" + national}
-                                   if national else set())
-    return _digits(written) in forms
+    digits = _digits(written)
+    e164 = result["e164"][1:] + (result["extension"] or "")
+    if e164.startswith("86") and digits.endswith(e164[2:]):
+        return digits[: len(digits) - len(e164) + 2] in ("", "0", "86", "860", "0086", "00860")
+    return digits in (e164, "00" + e164)
 
 
 def _read_part(part: str) -> tuple[dict | None, str | None, bool]:
     """(attributes, why it is invalid, whether digits were changed) for one number of a cell."""
     if "@" in part:
         return None, f"an e-mail address, not a phone number: {part}", False
-    text, lost = _from_scientific(part)
+    text, lost = _from_scientific(part) if "E" in part or "e" in part else (part, None)
     if lost:
         return None, lost, False
-    repaired = _repair_lookalikes(text)
+    repaired = _repair_lookalikes(text) if _LOOKALIKE.search(text) else text
     result = parse_one(repaired)
     if result is None:
         return None, f"not a valid phone number: {part}", False
-    bare = _strip_decorations(repaired)[0].lstrip()
-    national = result["e164"][3:] if result["e164"].startswith("+86") else None
-    if (national and result["phone_type"] != "mobile" and 7 <= len(national) < _SHORTEST_NATIONAL
-            and not bare.startswith(("0", "+", "86", "(0", "（0"))):
+    if _without_area_code(repaired, result):
         return None, f"{part}: a local number without its area code (区号); add it from the address", False
     return result, None, repaired != text or not _same_digits(text, result)
+
+
+def _without_area_code(text: str, result: dict) -> bool:
+    """62345678 alone: a 7-8 digit national number written without a trunk 0 or +86 is a local number,
+    which libphonenumber may still read as some short area code's number."""
+    e164 = result["e164"]
+    if result["phone_type"] == "mobile" or not e164.startswith("+86") or not 7 <= len(e164) - 3 < _SHORTEST_NATIONAL:
+        return False
+    return not _strip_decorations(text)[0].lstrip().startswith(("0", "+", "86", "(0", "（0"))
 
 
 def check_phone(value: str) -> Outcome:
