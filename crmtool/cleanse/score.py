@@ -93,8 +93,8 @@ def score_cells(truth: "pd.DataFrame", status: "pd.Series", clean: "pd.Series",
     grouped = frame.groupby(["kind", "error_class", "outcome"], sort=False)
     table = grouped[["fixed", "flagged", "wrong", "false_alarm", "change_right"]].sum()
     table.insert(0, "n", grouped.size())
-    return table.reset_index().astype({c: int for c in ("n", "fixed", "flagged", "wrong", "false_alarm",
-                                                         "change_right")})
+    table = table.reset_index().sort_values(["kind", "error_class"], ignore_index=True)  # (clean) first
+    return table.astype({c: int for c in ("n", "fixed", "flagged", "wrong", "false_alarm", "change_right")})
 
 
 def totals(per_class: "pd.DataFrame") -> Totals:
