@@ -9,8 +9,8 @@ from __future__ import annotations
 import re
 from decimal import Decimal, InvalidOperation
 
-from crmtool.cleanse.text import basic
-from crmtool.cleanse.rule import Finding, Outcome
+from crmtool.cleanse.text import basic, to_simplified
+from crmtool.cleanse.rule import NOTATION, Finding, Outcome
 from crmtool.issues import Severity
 
 ATTRIBUTES = ("unit", "currency")
@@ -23,11 +23,11 @@ _NUMBER = re.compile(r"([+-]?)(\d{1,3}(?:,\d{3})+|\d+)(\.\d+)?\s*(万亿|百万�
 _CODES = {"¥": "CNY", "￥": "CNY", "rmb": "CNY", "cny": "CNY", "人民币": "CNY", "us$": "USD", "$": "USD",
           "usd": "USD", "美元": "USD", "hk$": "HKD", "hkd": "HKD", "港元": "HKD", "港币": "HKD", "eur": "EUR",
           "€": "EUR", "欧元": "EUR"}
-_DIGITS = {"零": 0, "〇": 0, "壹": 1, "一": 1, "贰": 2, "二": 2, "两": 2, "叁": 3, "三": 3, "肆": 4, "四": 4,
+_DIGITS = {"零": 0, "〇": 0, "壹": 1, "一": 1, "贰": 2, "二": 2, "两": 2, "叁": 3, "参": 3, "三": 3, "肆": 4, "四": 4,
            "伍": 5, "五": 5, "陆": 6, "六": 6, "柒": 7, "七": 7, "捌": 8, "八": 8, "玖": 9, "九": 9}
 _SMALL = {"拾": 10, "十": 10, "佰": 100, "百": 100, "仟": 1000, "千": 1000}
 _FRACTION = {"角": Decimal("0.1"), "分": Decimal("0.01"), "厘": Decimal("0.001")}
-_CAPITAL = re.compile(r"^[零〇壹一贰二两叁三肆四伍五陆六柒七捌八玖九拾十佰百仟千万亿元圆角分厘整正]+$")
+_CAPITAL = re.compile(r"^[零〇壹一贰二两叁参三肆四伍五陆六柒七捌八玖九拾十佰百仟千万亿元圆角分厘整正]+$")
 
 
 def parse_capital(text: str) -> Decimal | None:
@@ -76,7 +76,7 @@ def parse_amount(value: str) -> tuple[Decimal, str, str] | None:
     if m:
         currency = _CODES.get(m.group(1).lower(), "CNY")
         text = text[: m.start()]
-    if (capital := parse_capital(text)) is not None:
+    if (capital := parse_capital(to_simplified(text))) is not None:  # 壹萬貳仟元整 as 壹万贰仟元整
         return capital, "元", currency
     m = _NUMBER.fullmatch(text)
     if not m or (len(m.group(2)) > 1 and m.group(2).startswith("0")):  # 000123 is a code, not money
@@ -98,7 +98,13 @@ def is_valid_amount(value: str) -> bool:
     return parse_amount(value) is not None
 
 
+_MOBILE = re.compile(r"1[3-9]\d{9}")
+
+
 def check_amount(value: str) -> Outcome:
+    if _MOBILE.fullmatch(basic(value)):
+        return Outcome(None, False, {}, [Finding("amount.unparseable", Severity.ERROR,
+                                                 "a mobile number, not an amount: are the columns swapped?")])
     parsed = parse_amount(value)
     if parsed is None:
         return Outcome(None, False, {}, [Finding("amount.unparseable", Severity.ERROR, "not an amount")])
@@ -106,7 +112,7 @@ def check_amount(value: str) -> Outcome:
     findings = []
     if number < 0:
         findings.append(Finding("amount.negative", Severity.WARNING, "negative amount"))
-    return Outcome(format_decimal(number), True, {"unit": unit or None, "currency": currency}, findings)
+    return Outcome(format_decimal(number), True, {"unit": unit or None, "currency": currency}, findings, NOTATION)
 
 
 def cleanse_amount(table, column: str):

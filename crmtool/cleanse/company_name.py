@@ -25,7 +25,7 @@ from typing import NamedTuple
 
 from crmtool.cleanse import divisions
 from crmtool.cleanse.text import basic
-from crmtool.cleanse.rule import Finding, Outcome
+from crmtool.cleanse.rule import CONTENT, Finding, Outcome
 from crmtool.issues import Severity
 
 ATTRIBUTES = ("org_form", "region", "province", "city", "is_branch", "branch", "branch_region", "parent",
@@ -309,10 +309,36 @@ _NO_ORG_FORM = Finding("company_name.no_org_form", Severity.INFO, "no organisati
 _NO_TRADE_NAME = Finding("company_name.no_trade_name", Severity.WARNING, "no trade name left")
 
 
+_CODE_SHAPE = re.compile(r"[0-9A-Za-z]{15,18}")
+_NUMBER_SHAPE = re.compile(r"[\d\s+\-()（）.:/年月日]+")
+_EMAIL_SHAPE = re.compile(r"[^@\s]+@[^@\s]+\.[A-Za-z]{2,}")
+_HOUSE_NUMBER = re.compile(r"\d+\s*[号號]")
+_DIGIT = re.compile(r"\d")
+
+
+def misplaced(name: str) -> str | None:
+    """What another column's value in a name column reads as (a credit code, a phone number or date, an
+    e-mail address, a street address), or None: exports with swapped or shifted columns."""
+    if "@" in name and _EMAIL_SHAPE.search(name):
+        return "an e-mail address"
+    if _DIGIT.search(name) is None:  # most names: none of the shapes below
+        return None
+    if _NUMBER_SHAPE.fullmatch(name):
+        return "a number or a date"
+    if _CODE_SHAPE.fullmatch(name) and sum(c.isdigit() for c in name) >= 8:
+        return "a credit code or registration number"
+    if _HOUSE_NUMBER.search(name) and split_org_form(name)[1] is None:
+        return "a street address"
+    return None
+
+
 def check_company_name(value: str) -> Outcome:
     name, simplified = _normalise(value)
     if len(_NOT_LETTER.sub("", name)) < 2:
         return Outcome(None, False, {}, [_NOT_A_NAME])
+    if what := misplaced(name):
+        return Outcome(None, False, {}, [Finding("company_name.misplaced", Severity.ERROR,
+                                                 f"not a company name but {what}: are the columns swapped?")])
     findings: list[Finding] = []
     if simplified:
         findings.append(Finding("company_name.traditional", Severity.INFO, "traditional characters simplified", name))
@@ -331,7 +357,7 @@ def check_company_name(value: str) -> Outcome:
         findings.append(_NO_ORG_FORM)
     if not core:
         findings.append(_NO_TRADE_NAME)
-    return Outcome(name, True, attrs, findings)
+    return Outcome(name, True, attrs, findings, CONTENT if simplified else None)
 
 
 def cleanse_company_name(table, column: str):

@@ -12,7 +12,7 @@ import datetime as _dt
 import re
 
 from crmtool.cleanse.text import basic
-from crmtool.cleanse.rule import Finding, Outcome
+from crmtool.cleanse.rule import CONTENT, NOTATION, Finding, Outcome
 from crmtool.issues import Severity
 
 ATTRIBUTES = ("year", "has_time")
@@ -26,6 +26,10 @@ _TIME = re.compile(r"(?:[T\s]+|\s*)(?P<pre>上午|下午|凌晨|晚上)?\s*(?P<h
 _CN_TIME = re.compile(r"\s*(\d{1,2})\s*[时点]\s*(?:(\d{1,2})\s*分)?(?:\s*(\d{1,2})\s*秒)?")
 _YEAR_MONTH = re.compile(r"(\d{4})\s*(?:[-/.]|年)\s*(\d{1,2})\s*月?")
 _SERIAL = re.compile(r"\d{1,5}(?:\.\d+)?")
+_SHORT_FRACTION = re.compile(r"\d+\.(\d{1,2})")
+_CN_NUMERAL = {c: i for i, c in enumerate("〇一二三四五六七八九")} | {"零": 0}
+_CN_DATE_NUMERALS = re.compile(r"([〇零一二三四五六七八九]{4})\s*年\s*([一二三四五六七八九十]{1,3})\s*月"
+                               r"(?:\s*([一二三四五六七八九十]{1,3})\s*[日号])?")
 _EXCEL_EPOCH = _dt.datetime(1899, 12, 30)
 _MIN, _MAX = _dt.date(1900, 1, 1), _dt.date(2100, 12, 31)
 
@@ -70,9 +74,42 @@ def excel_serial(value: float) -> _dt.datetime | None:
     return _EXCEL_EPOCH + _dt.timedelta(days=value + (1 if value < 60 else 0))
 
 
+def _money_like(text: str) -> bool:
+    """35551.80, 36086.68: decimals as money writes them. Excel writes a date-time serial as a float
+    (45000.25 is 06:00, 44927.5 noon; a time with seconds has many decimals): one or two decimals,
+    without a trailing zero, that make a whole minute."""
+    m = _SHORT_FRACTION.fullmatch(text)
+    if m is None or m.group(1) == "0":
+        return False
+    minutes = int(m.group(1)) / 10 ** len(m.group(1)) * 1440
+    return m.group(1).endswith("0") or abs(minutes - round(minutes)) > 1e-6
+
+
+def _small_numeral(text: str) -> int:
+    """一 … 三十一 as a number (十二 = 12, 二十 = 20, 二十五 = 25)."""
+    tens, ten, ones = text.partition("十")
+    if not ten:
+        return _CN_NUMERAL.get(text, -1) if len(text) == 1 else -1
+    if len(tens) > 1 or len(ones) > 1 or (tens and tens not in _CN_NUMERAL) or (ones and ones not in _CN_NUMERAL):
+        return -1
+    return (_CN_NUMERAL[tens] if tens else 1) * 10 + (_CN_NUMERAL[ones] if ones else 0)
+
+
+def _from_numerals(text: str) -> str:
+    """二〇二三年一月五日 → 2023年1月5日: dates written in Chinese numerals, in Arabic digits."""
+    m = _CN_DATE_NUMERALS.search(text)
+    if m is None:
+        return text
+    year = "".join(str(_CN_NUMERAL[c]) for c in m.group(1))
+    day = f"{_small_numeral(m.group(3))}日" if m.group(3) else ""
+    return text[: m.start()] + f"{year}年{_small_numeral(m.group(2))}月{day}" + text[m.end():]
+
+
 def parse_date(text: str, allow_serial: bool = False) -> tuple[str | None, str | None]:
     """(ISO date or datetime, None) or (None, the reason: "ambiguous: …" or "unparseable")."""
-    text = basic(text)
+    text = _from_numerals(basic(text))
+    if allow_serial and _money_like(text):
+        return None, "a number with decimals as money writes them, not an Excel date"
     if allow_serial and _SERIAL.fullmatch(text):
         serial = float(text)
         if 1 <= serial < 73051:  # 1900-01-01 … 2099-12-31
@@ -128,13 +165,15 @@ def make_check(allow_serial: bool = True):
         iso, reason = parse_date(value, allow_serial)
         if iso is None:
             if reason and reason.startswith("ambiguous"):
-                return Outcome(None, False, {}, [Finding("date.ambiguous", Severity.WARNING,
+                return Outcome(None, False, {}, [Finding("date.ambiguous", Severity.ERROR,
                                                          f"ambiguous date ({reason[11:]})", reason[11:])])
             return Outcome(None, False, {}, [Finding("date.unparseable", Severity.ERROR, f"not a date: {reason}")])
         findings = []
-        if allow_serial and _SERIAL.fullmatch(value.strip()):
+        serial = allow_serial and _SERIAL.fullmatch(basic(value)) is not None
+        if serial:
             findings.append(Finding("date.excel_serial", Severity.INFO, "Excel serial number read as a date", iso))
-        return Outcome(iso, True, {"year": iso[:4], "has_time": str("T" in iso).lower()}, findings)
+        return Outcome(iso, True, {"year": iso[:4], "has_time": str("T" in iso).lower()}, findings,
+                       CONTENT if serial else NOTATION)
 
     return check_date
 

@@ -1,8 +1,11 @@
 """E-mail addresses: trimmed, domain lower-cased, syntax checked, common domain typos suggested.
 
 Syntax is the practical subset CRMs accept (RFC 5321 dot-atom local part, an IDNA-able domain with a
-dot and a letter TLD); no DNS look-ups: cleansing runs offline. Domain typos are suggested, never
-applied: `qq.con` might be a real domain someone owns.
+dot and a letter TLD); no DNS look-ups: cleansing runs offline. A misspelt domain of a big free-mail
+provider (qq.con, gmial.com, 163.co) is corrected, as a content change with a warning that names the
+domain written: an address there is a typo far more often than a real mailbox, and the consultant
+reviews content changes. Other domains are never corrected. The local part is lower-cased only at
+those providers, whose mailboxes ignore case.
 """
 
 from __future__ import annotations
@@ -11,7 +14,7 @@ import re
 from functools import lru_cache
 
 from crmtool.cleanse.text import basic
-from crmtool.cleanse.rule import Finding, Outcome
+from crmtool.cleanse.rule import CONTENT, NOTATION, Finding, Outcome
 from crmtool.issues import Severity
 
 ATTRIBUTES = ("domain", "provider")
@@ -40,13 +43,22 @@ TYPOS = {
 }
 
 
+_DISPLAY_NAME = re.compile(r"^[^<>@]*<([^<>]+)>$")
+_DOMAIN_COMMA = re.compile(r"[,，](?=[A-Za-z]{2,6}$)")
+
+
 def normalise_email(value: str) -> str:
-    text = _MAILTO.sub("", basic(value)).strip("<>\"' ;,")
-    text = text.replace("＠", "@").replace("。", ".")
+    text = basic(value).replace("＠", "@").replace("。", ".")
+    if m := _DISPLAY_NAME.match(text):  # 张伟 <zhangwei@qq.com>, as mail clients export it
+        text = m.group(1)
+    text = _MAILTO.sub("", text.strip()).strip("<>\"' ;,")
     local, at, domain = text.rpartition("@")
     if not at:
         return text
-    return f"{local}@{domain.strip('.').lower()}"
+    domain = _DOMAIN_COMMA.sub(".", domain.strip(".").lower())
+    if domain in PROVIDERS or domain in TYPOS:
+        local = local.lower()
+    return f"{local}@{domain}"
 
 
 def _syntax_ok(address: str) -> bool:
@@ -82,12 +94,15 @@ def check_email(value: str) -> Outcome:
     address = normalise_email(value)
     if not _syntax_ok(address):
         return Outcome(None, False, {}, [Finding("email.syntax", Severity.ERROR, "not an e-mail address")])
-    domain = address.rpartition("@")[2]
+    local, _, domain = address.rpartition("@")
     findings = []
+    change = NOTATION
     if suggestion := suggest_domain(domain):
-        findings.append(Finding("email.domain_typo", Severity.WARNING, f"domain {domain}: did you mean {suggestion}?",
-                                address.rpartition("@")[0] + "@" + suggestion))
-    return Outcome(address, True, {"domain": domain, "provider": PROVIDERS.get(domain)}, findings)
+        findings.append(Finding("email.domain_typo", Severity.WARNING,
+                                f"domain {domain} corrected to {suggestion}: check with the contact if unsure",
+                                f"{local.lower()}@{suggestion}"))
+        address, domain, change = f"{local.lower()}@{suggestion}", suggestion, CONTENT
+    return Outcome(address, True, {"domain": domain, "provider": PROVIDERS.get(domain)}, findings, change)
 
 
 def cleanse_email(table, column: str):

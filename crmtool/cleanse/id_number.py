@@ -12,7 +12,7 @@ import datetime as _dt
 import re
 
 from crmtool.cleanse.text import nfkc
-from crmtool.cleanse.rule import Finding, Outcome
+from crmtool.cleanse.rule import CONTENT, NOTATION, Finding, Outcome
 from crmtool.issues import Severity
 
 _WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
@@ -41,8 +41,26 @@ def _birth(yyyymmdd: str) -> _dt.date | None:
 
 
 def normalise_id(value: str) -> str:
-    text = re.sub(r"[\s\-]", "", nfkc(value)).upper()
-    return text[:-2] if text.endswith(".0") else text  # a number that went through Excel as a float
+    """NFKC, no spaces or dashes, upper case; Excel's text marker (a leading apostrophe) and float
+    suffix (.0) off."""
+    text = re.sub(r"[\s\-]", "", nfkc(value)).upper().lstrip("'‘’")
+    return text[:-2] if text.endswith(".0") else text
+
+
+_SCIENTIFIC = re.compile(r"\d(?:\.\d+)?E\+?\d{1,2}")
+
+
+def _excel_damage(number: str) -> str | None:
+    """Why an ID number is beyond repair after passing through Excel as a number, or None. Excel keeps
+    15 significant digits: an 18-digit number is shown as 1.10101E+17 or stored with its last three
+    digits as 000 (and an X check character cannot be a number at all)."""
+    if _SCIENTIFIC.fullmatch(number):
+        return (f"{number} is Excel's scientific notation: the digits after the first few are lost; take "
+                "the ID number from the source (format the column as text before pasting)")
+    if len(number) == 18 and number.endswith("000"):
+        return ("the last three digits are 000: the number was most likely cut to 15 significant digits by "
+                "Excel; check it against the ID card or the source")
+    return None
 
 
 def is_valid_id_number(value: str) -> bool:
@@ -62,6 +80,9 @@ def mask(number: str, keep_head: int = 6, keep_tail: int = 4, char: str = "*") -
 def check_id_number(value: str) -> Outcome:
     number = normalise_id(value)
     findings: list[Finding] = []
+    if damage := _excel_damage(number):
+        return Outcome(None, False, {}, [Finding("id_number.excel_precision", Severity.ERROR, damage)])
+    upgraded_from = None
     if len(number) == 15 and number.isdigit():
         if _birth("19" + number[6:12]) is None:
             return Outcome(None, False, {}, [Finding("id_number.birth_date", Severity.ERROR,
@@ -69,7 +90,7 @@ def check_id_number(value: str) -> Outcome:
         upgraded = upgrade_15(number)
         findings.append(Finding("id_number.upgrade_15", Severity.INFO,
                                 "15-digit number upgraded to 18 digits", upgraded))
-        number = upgraded
+        upgraded_from, number = number, upgraded
     elif not _SHAPE18.fullmatch(number):
         return Outcome(None, False, {}, [Finding("id_number.format", Severity.ERROR,
                                                  "an ID number has 17 digits and a digit or X (or 15 digits)")])
@@ -87,7 +108,7 @@ def check_id_number(value: str) -> Outcome:
         "birth_date": born.isoformat(), "gender": "male" if int(number[16]) % 2 else "female",
         "division_code": number[:6], "province": region.province if region else None,
         "city": region.city if region else None, "district": region.county if region else None,
-        "masked": mask(number)}, findings)
+        "masked": mask(number)}, findings, CONTENT if upgraded_from else NOTATION)
 
 
 def cleanse_id_number(table, column: str):

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import re
 
-from crmtool.cleanse.text import basic
-from crmtool.cleanse.rule import Finding, Outcome
+from crmtool.cleanse.text import basic, to_simplified
+from crmtool.cleanse.rule import CONTENT, Finding, Outcome
 from crmtool.issues import Severity
 
 ATTRIBUTES = ("surname", "title", "script")
@@ -28,8 +28,13 @@ SURNAMES = frozenset(
     "向古易慎戈廖庾终暨居衡步都耿满弘匡国文寇广禄阙东欧殳沃利蔚越夔隆师巩厍聂晁勾敖融冷訾辛阚那简饶空"
     "曾毋沙乜养鞠须丰巢关蒯相查后荆红游竺权逯盖益桓公覃付仝揭佘兰谌晋笪卿琚区"
 )
-_TITLES = ("先生", "女士", "小姐", "经理", "总经理", "董事长", "主任", "老师", "教授", "博士", "总监", "主管",
-           "老板", "师傅", "律师", "医生", "会计", "工", "总")
+_TITLES = ("先生", "女士", "小姐", "经理", "总经理", "副总经理", "副总", "董事长", "董事", "主任", "老师", "教授",
+           "博士", "总监", "主管", "老板", "老板娘", "师傅", "律师", "医生", "会计", "工", "总", "董", "总裁", "科长",
+           "处长", "局长", "部长", "书记", "院长", "校长", "厂长", "站长", "所长", "助理", "秘书", "专员", "工程师",
+           "姐", "哥", "阿姨", "叔")
+# 老张, 小王, 阿李: what colleagues call someone, not a name.
+_FAMILIAR = ("老", "小", "阿")
+_NOTE = re.compile(r"\s*[(（]([^()（）]{1,8})[)）]$")
 _HAN = r"\u3400-\u4dbf\u4e00-\u9fff\U00020000-\U0002ebef"
 _CHINESE = re.compile(rf"[{_HAN}]{{1,6}}(?:·[{_HAN}]{{1,10}})*")
 _LATIN = re.compile(r"[A-Za-z][A-Za-z'\-.]*(?: [A-Za-z][A-Za-z'\-.]*){0,4}")
@@ -43,18 +48,51 @@ def _split_title(name: str) -> tuple[str, str | None]:
     return name, None
 
 
+def _cut_note(text: str, findings: list[Finding]) -> tuple[str, bool]:
+    """张伟（采购）→ 张伟: a role or department in brackets after the name goes to an info issue."""
+    m = _NOTE.search(text)
+    if m is None or m.start() < 2:
+        return text, False
+    findings.append(Finding("person_name.note", Severity.INFO, f"note {m.group(1)} cut off", text[: m.start()]))
+    return text[: m.start()], True
+
+
+def _not_a_full_name(text: str, title: str | None, base: str) -> Finding | None:
+    """王总, 李先生 (a surname and a title), 老张, 小王 (a familiar form): a person, but no usable name."""
+    if title and (len(base) == 1 or base in _COMPOUND):
+        return Finding("person_name.surname_only", Severity.ERROR,
+                       f"only a surname and a title ({title}): ask for the full name")
+    if text[:1] in _FAMILIAR and (text[1:] in SURNAMES or text[1:] in _COMPOUND):
+        return Finding("person_name.surname_only", Severity.ERROR,
+                       f"{text} is a familiar form of a surname, not a name: ask for the full name")
+    return None
+
+
+def _several_people(text: str) -> bool:
+    """张伟 李娜: two full names with a space between (张 伟, 欧阳 娜娜 and 王 小明 are one person spaced)."""
+    parts = text.split(" ")
+    return len(parts) > 1 and all(len(p) >= 2 and (p[0] in SURNAMES or p[:2] in _COMPOUND) for p in parts) and \
+        parts[0] not in _COMPOUND
+
+
 def check_person_name(value: str) -> Outcome:
     text = basic(value)
     findings: list[Finding] = []
+    if re.search(f"[{_HAN}]", text) and _several_people(text):
+        return Outcome(None, False, {}, [Finding("person_name.format", Severity.ERROR,
+                                                 "several people in one cell: keep one contact per row")])
     if re.search(f"[{_HAN}]", text):
-        text = _DOTS.sub("·", text.replace(" ", ""))
+        written = _DOTS.sub("·", text.replace(" ", ""))
+        text = to_simplified(written)
+        if text != written:
+            findings.append(Finding("person_name.traditional", Severity.INFO, "traditional characters simplified", text))
+        text, noted = _cut_note(text, findings)
         base, title = _split_title(text)
+        if problem := _not_a_full_name(text, title, base):
+            return Outcome(None, False, {}, [problem])
         if title and len(base) >= 2:
             findings.append(Finding("person_name.title", Severity.INFO, f"title {title} split off", base))
             text = base
-        elif title and len(base) == 1:  # 王总, 李先生: a surname and a title, kept as written
-            findings.append(Finding("person_name.surname_only", Severity.WARNING,
-                                    "only a surname and a title: the full name is missing"))
         else:
             title = None
         if not _CHINESE.fullmatch(text) or len(text.replace("·", "")) < 2:
@@ -65,7 +103,9 @@ def check_person_name(value: str) -> Outcome:
         if "·" not in text and surname not in SURNAMES and surname not in _COMPOUND:
             findings.append(Finding("person_name.unknown_surname", Severity.INFO,
                                     f"{surname} is not a common Chinese surname"))
-        return Outcome(text, True, {"surname": surname, "title": title, "script": "han"}, findings)
+        content = title is not None or noted or written != to_simplified(written)
+        return Outcome(text, True, {"surname": surname, "title": title, "script": "han"}, findings,
+                       CONTENT if content else None)
     if _LATIN.fullmatch(text) and any(c.isalpha() for c in text):
         clean = text.title() if text.isupper() or text.islower() else text
         return Outcome(clean, True, {"surname": None, "title": None, "script": "latin"}, findings)

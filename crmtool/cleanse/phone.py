@@ -27,7 +27,7 @@ import struct
 from functools import cache, lru_cache
 
 from crmtool.cleanse.text import basic
-from crmtool.cleanse.rule import Finding, Outcome
+from crmtool.cleanse.rule import CONTENT, NOTATION, Finding, Outcome
 from crmtool.issues import Severity
 
 ATTRIBUTES = ("phone_type", "e164", "extension", "carrier", "province", "city", "region_source", "count")
@@ -266,11 +266,12 @@ def _strip_decorations(text: str) -> tuple[str, str | None]:
 
 
 def _parse(text: str):
-    """(phonenumbers.PhoneNumber, extension, type) for one valid number, else None (the slow path)."""
+    """(phonenumbers.PhoneNumber, extension, type) for one valid number, else None (the slow path).
+    Letters left in the number are no number: phonenumbers would read them as a keypad's (O → 6)."""
     import phonenumbers
 
     text, extension = _strip_decorations(text)
-    if sum(c.isdigit() for c in text) < 5:
+    if sum(c.isdigit() for c in text) < 5 or _LETTER.search(text):
         return None
     for candidate in _candidates(text):
         try:
@@ -413,12 +414,80 @@ def is_valid_phone(value: str, kind: str | None = None) -> bool:
     return True
 
 
+_LETTER = re.compile(r"[A-Za-z]")
+_SCIENTIFIC = re.compile(r"(\d)(?:\.(\d+))?[eE]\+?(\d{1,2})")
+_LOOKALIKE_RUN = re.compile(r"[\dOoIl]{5,}")
+_LOOKALIKES = str.maketrans("OoIl", "0011")
+_LOOKALIKES_GONE = str.maketrans("", "", "OoIl")
+_LOOKALIKE = re.compile(r"[OoIl]")
+_SHORTEST_NATIONAL = 9  # area code (2-3 digits, trunk 0 off) and a 7-8 digit local number
+
+
+def _from_scientific(text: str) -> tuple[str, str | None]:
+    """(the number Excel displayed as 1.3800138000E+10, None), or (text, why it cannot be read) when
+    the display kept fewer digits than the number has (1.38001E+10: the last five are lost)."""
+    m = _SCIENTIFIC.fullmatch(text.strip())
+    if m is None:
+        return text, None
+    fraction, exponent = m.group(2) or "", int(m.group(3))
+    if len(fraction) < exponent:
+        return text, (f"{text.strip()}: Excel's scientific notation kept {1 + len(fraction)} of {exponent + 1} "
+                      "digits, the rest are lost; take the number from the source")
+    return (m.group(1) + fraction)[: exponent + 1], None
+
+
+def _repair_lookalikes(text: str) -> str:
+    """Letters O/o and I/l typed for 0 and 1 inside a run of digits (138OO138000)."""
+    return _LOOKALIKE_RUN.sub(lambda m: m.group().translate(_LOOKALIKES)
+                              if len(m.group().translate(_LOOKALIKES_GONE)) >= 4 else m.group(), text)
+
+
+def _digits(text: str) -> str:
+    text = text[:-2] if text.endswith(".0") else text
+    return _NON_DIGIT.sub("", text)
+
+
+def _same_digits(written: str, result: dict) -> bool:
+    """The number's digits as written are its E.164 digits, give or take +86 / 0086 / a trunk 0."""
+    digits = _digits(written)
+    e164 = result["e164"][1:] + (result["extension"] or "")
+    if e164.startswith("86") and digits.endswith(e164[2:]):
+        return digits[: len(digits) - len(e164) + 2] in ("", "0", "86", "860", "0086", "00860")
+    return digits in (e164, "00" + e164)
+
+
+def _read_part(part: str) -> tuple[dict | None, str | None, bool]:
+    """(attributes, why it is invalid, whether digits were changed) for one number of a cell."""
+    if "@" in part:
+        return None, f"an e-mail address, not a phone number: {part}", False
+    text, lost = _from_scientific(part) if "E" in part or "e" in part else (part, None)
+    if lost:
+        return None, lost, False
+    repaired = _repair_lookalikes(text) if _LOOKALIKE.search(text) else text
+    result = parse_one(repaired)
+    if result is None:
+        return None, f"not a valid phone number: {part}", False
+    if _without_area_code(repaired, result):
+        return None, f"{part}: a local number without its area code (区号); add it from the address", False
+    return result, None, repaired != text or not _same_digits(text, result)
+
+
+def _without_area_code(text: str, result: dict) -> bool:
+    """62345678 alone: a 7-8 digit national number written without a trunk 0 or +86 is a local number,
+    which libphonenumber may still read as some short area code's number."""
+    e164 = result["e164"]
+    if result["phone_type"] == "mobile" or not e164.startswith("+86") or not 7 <= len(e164) - 3 < _SHORTEST_NATIONAL:
+        return False
+    return not _strip_decorations(text)[0].lstrip().startswith(("0", "+", "86", "(0", "（0"))
+
+
 def check_phone(value: str) -> Outcome:
     parts = split_numbers(value)
-    parsed = [(p, parse_one(p)) for p in parts]
-    bad = [p for p, r in parsed if r is None]
-    good = [r for _, r in parsed if r is not None]
-    findings = [Finding("phone.invalid", Severity.ERROR, f"not a valid phone number: {p}") for p in bad]
+    read = [_read_part(p) for p in parts]
+    good = [r for r, _, _ in read if r is not None]
+    findings = [Finding("phone.invalid", Severity.ERROR, why) for _, why, _ in read if why]
+    bad = findings[:]
+    change = CONTENT if any(changed for r, _, changed in read if r is not None) else NOTATION
     if not good:
         return Outcome(None, False, {"phone_type": "invalid"}, findings)
     if len(parts) > 1:
@@ -429,7 +498,7 @@ def check_phone(value: str) -> Outcome:
     attrs["count"] = str(len(good))
     if bad:  # keep the numbers that are valid, but the cell needs a look
         return Outcome("; ".join(r["clean"] for r in good), False, attrs, findings)
-    return Outcome("; ".join(r["clean"] for r in good), True, attrs, findings)
+    return Outcome("; ".join(r["clean"] for r in good), True, attrs, findings, change)
 
 
 def cleanse_phone(table, column: str):

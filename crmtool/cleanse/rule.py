@@ -6,7 +6,12 @@ numpy takes: real CRM exports repeat the same company, city or phone thousands o
 where the speed comes from. Issue rows are built per finding with `issues_for_rows` (vectorised).
 
 Status of a cell: `empty` (missing or blank), `invalid` (the check failed; the clean value is <NA>),
-`ok` (valid and unchanged), `fixed` (valid after normalisation changed it).
+`ok` (valid and unchanged), `fixed` (valid after normalisation changed it). What a fix changed is the
+cell's change: `none` (ok), `notation` (only width, spaces, punctuation, case or the +86 / trunk-0
+form: the same characters and digits in another writing) or `content` (a character or digit changed,
+added or removed, traditional → simplified, a typo corrected, a title cut off): content changes are
+the ones a consultant reviews. A check says which when it knows (`Outcome.change`); else
+`change_of` compares the two values with notation taken out.
 """
 
 from __future__ import annotations
@@ -21,6 +26,8 @@ if TYPE_CHECKING:
     import pandas as pd
 
 STATUSES = ("ok", "fixed", "invalid", "empty")
+CHANGES = ("none", "notation", "content")
+NOTATION, CONTENT = "notation", "content"
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,6 +48,22 @@ class Outcome:
     valid: bool
     attrs: dict[str, str | None] = field(default_factory=dict)
     findings: list[Finding] = field(default_factory=list)
+    change: str | None = None  # notation | content when the check knows; None: compared by change_of
+
+
+def notation_key(text: str) -> str:
+    """What is left of a value when notation is taken out: NFKC, case folded, only letters and digits."""
+    import unicodedata
+
+    folded = unicodedata.normalize("NFKC", text).casefold()
+    return "".join(c for c in folded if c.isalnum())
+
+
+def change_of(original: str, clean: str) -> str:
+    """`none`, `notation` or `content`: how `clean` differs from `original` (see the module docstring)."""
+    if clean == original:
+        return "none"
+    return NOTATION if notation_key(clean) == notation_key(original) else CONTENT
 
 
 @dataclass
@@ -51,10 +74,13 @@ class RuleResult:
     status: "pd.Series"
     attrs: "pd.DataFrame"
     issues: "pd.DataFrame"
+    change: "pd.Series | None" = None  # none / notation / content; <NA> where invalid or empty
 
     def columns(self, column: str) -> dict[str, "pd.Series"]:
-        """The columns this result adds to a table: C__clean, C__status, C__<attribute>."""
+        """The columns this result adds to a table: C__clean, C__status, C__change, C__<attribute>."""
         cols = {f"{column}__clean": self.clean, f"{column}__status": self.status}
+        if self.change is not None:
+            cols[f"{column}__change"] = self.change
         for name in self.attrs.columns:
             cols[f"{column}__{name}"] = self.attrs[name]
         return cols
@@ -77,6 +103,7 @@ def run_rule(
     n = len(uniques)
     clean: list[str | None] = []
     status: list[str] = []
+    change: list[str | None] = []
     found: list[dict] = []  # each distinct value's attributes
     no_attrs: dict = {}
     by_finding: dict[tuple[str, str], list[tuple[int, str, str | None]]] = {}
@@ -84,17 +111,21 @@ def run_rule(
         if is_blank(value):
             clean.append(None)
             status.append("empty")
+            change.append(None)
             found.append(no_attrs)
             continue
         out = check(value)
         clean.append(out.clean if out.valid else None)
         status.append("invalid" if not out.valid else ("ok" if out.clean == value else "fixed"))
+        change.append(None if not out.valid else "none" if out.clean == value else
+                      out.change or change_of(value, out.clean))
         found.append(out.attrs)
         for f in out.findings:
             severity = f.severity.value if isinstance(f.severity, Severity) else Severity(f.severity).value
             by_finding.setdefault((f.rule, severity), []).append((i, f.message, f.suggestion))
     clean.append(None)  # slot n: missing values (code -1 is remapped to n)
     status.append("empty")
+    change.append(None)
     found.append(no_attrs)
     idx = np.where(codes < 0, n, codes)
     index = series.index
@@ -119,7 +150,8 @@ def run_rule(
             original=original,
             suggestion=suggestions.pop() if len(suggestions) == 1 else _per_row(hits, 2, n, idx, index),
         ))
-    return RuleResult(result_clean, result_status, result_attrs, concat_issues(frames))
+    return RuleResult(result_clean, result_status, result_attrs, concat_issues(frames),
+                      _take_strings(change, take, index))
 
 
 def _take_strings(per_distinct, take, index) -> "pd.Series":

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 
@@ -26,3 +27,24 @@ def squeeze_spaces(text: str) -> str:
 def basic(text: str) -> str:
     """NFKC, no control characters, single spaces, trimmed: the first step of most rules."""
     return squeeze_spaces(strip_controls(text if text.isascii() else nfkc(text)))
+
+
+_HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+
+
+@functools.cache
+def _t2s():
+    try:
+        import opencc
+    except ImportError:
+        return None
+    return opencc.OpenCC("t2s")
+
+
+def to_simplified(text: str) -> str:
+    """Traditional and variant characters as simplified ones (OpenCC t2s: 寧波市鄞州區 → 宁波市鄞州区, 峯 → 峰);
+    text without Chinese characters, or without OpenCC installed, unchanged."""
+    converter = _t2s()
+    if converter is None or not _HAN.search(text):
+        return text
+    return converter.convert(text)

@@ -11,7 +11,9 @@ from crmtool.cleanse.person_name import check_person_name
 
 
 @pytest.mark.parametrize("text,clean", [
-    (" Zhang.San@QQ.COM ", "Zhang.San@qq.com"), ("mailto:li@163.com", "li@163.com"), ("<wang@corp.cn>", "wang@corp.cn"),
+    (" Zhang.San@QQ.COM ", "zhang.san@qq.com"), ("Zhang.San@Corp.CN", "Zhang.San@corp.cn"),
+    ("张三 <zhangsan@qq.com>", "zhangsan@qq.com"), ("wang@163,com", "wang@163.com"), ("mailto:li@163.com", "li@163.com"),
+    ("<wang@corp.cn>", "wang@corp.cn"),
     ("ｌｉ＠１６３．ｃｏｍ", "li@163.com"), ("user+tag@sub.example.com.cn", "user+tag@sub.example.com.cn"),
     ("info@公司.中国", "info@公司.中国"),
 ])
@@ -30,10 +32,15 @@ def test_email_invalid(text):
     ("a@qq.con", "a@qq.com"), ("a@163.cm", "a@163.com"), ("a@gmial.com", "a@gmail.com"),
     ("a@hotmial.com", "a@hotmail.com"), ("a@sian.com", "a@sina.com"), ("a@foxmial.com", "a@foxmail.com"),
 ])
-def test_email_domain_typos_are_suggested_not_applied(text, suggestion):
+def test_email_domain_typos_of_big_providers_are_corrected_as_content(text, suggestion):
     out = check_email(text)
-    assert out.valid and out.clean == text  # kept: the typo might be a real domain
+    assert out.valid and out.clean == suggestion and out.change == "content"
     assert [(f.rule, f.suggestion) for f in out.findings] == [("email.domain_typo", suggestion)]
+
+
+def test_email_other_domains_are_not_corrected():
+    out = check_email("sales@huaxin-tech.com")
+    assert out.valid and out.clean == "sales@huaxin-tech.com" and not out.findings
 
 
 def test_email_provider():
@@ -94,7 +101,8 @@ def test_amount_currency_and_failures():
 @pytest.mark.parametrize("text,clean,surname,title", [
     ("张三", "张三", "张", None), (" 张 三 ", "张三", "张", None), ("张三先生", "张三", "张", "先生"),
     ("欧阳娜娜", "欧阳娜娜", "欧阳", None), ("阿依古丽•买买提", "阿依古丽·买买提", "阿", None),
-    ("王总", "王总", "王", "总"), ("JOHN SMITH", "John Smith", None, None),
+    ("陳穎", "陈颖", "陈", None), ("张伟（采购）", "张伟", "张", None), ("李娜总经理", "李娜", "李", "总经理"),
+    ("JOHN SMITH", "John Smith", None, None),
 ])
 def test_person_names(text, clean, surname, title):
     out = check_person_name(text)
@@ -106,5 +114,7 @@ def test_person_names(text, clean, surname, title):
 def test_person_name_problems():
     assert not check_person_name("李").valid
     assert not check_person_name("123").valid
-    assert "person_name.surname_only" in {f.rule for f in check_person_name("李先生").findings}
+    for text in ("李先生", "王总", "张经理", "欧阳总", "老张", "小王"):  # a surname and a title: no full name
+        out = check_person_name(text)
+        assert not out.valid and {f.rule for f in out.findings} == {"person_name.surname_only"}, text
     assert "person_name.unknown_surname" in {f.rule for f in check_person_name("好的").findings}
