@@ -76,8 +76,6 @@ def score_cells(truth: "pd.DataFrame", status: "pd.Series", clean: "pd.Series",
                 change: "pd.Series | None" = None) -> "pd.DataFrame":
     """One row per error class (and `(clean)` for the clean cells): n, fixed, flagged, wrong, false_alarm,
     change_right, and the outcome the class expects."""
-    import pandas as pd
-
     frame = truth[["kind", "error_class", "outcome", "expected", "change"]].copy()
     frame["status"] = status.to_numpy()
     frame["clean"] = clean.astype(object).where(clean.notna(), None).to_numpy()
