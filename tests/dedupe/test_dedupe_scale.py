@@ -122,7 +122,7 @@ def test_pattern_table_weights_are_the_sum_of_the_level_weights():
                    for f, levels in FIELD_LEVELS.items())
     assert np.allclose(table.weight[pattern], expected)
     p = encode({f: np.array([1 if f in ("code", "phone") else 0]) for f in FIELD_LEVELS})[0]
-    assert table.text[p] == "code_equal_valid+14.0; phone_match+8.0"
+    assert table.reasons(p) == "code_equal_valid+14.0; phone_match+8.0"
 
 
 @pytest.mark.parametrize("batch", [1, 3])
