@@ -126,13 +126,14 @@ _NEIGHBOURS = f"""
                  WHERE has_open)),
     -- materialised, so that the optimiser joins each side on its value, never the records directly
     half AS MATERIALIZED (SELECT nb_rec.*, vp.v2 FROM vp JOIN nb_rec ON nb_rec.vh = vp.v1),
-    rp AS (SELECT l.rid AS lr, r.rid AS rr, {_ORIENT},
+    rp AS (SELECT {_ORIENT},
                   (l.house >= 0 AND l.house = r.house)::INT * 2 + (l.district >= 0 AND l.district = r.district)::INT AS near
            FROM half l JOIN nb_rec r ON r.vh = l.v2
-           WHERE NOT (l.store AND r.store) AND (l.open OR r.open))
-    SELECT a, b FROM rp
-    QUALIFY row_number() OVER (PARTITION BY lr ORDER BY near DESC, rr) <= {NEIGHBOURS}
-         OR row_number() OVER (PARTITION BY rr ORDER BY near DESC, lr) <= {NEIGHBOURS}
+           WHERE NOT (l.store AND r.store) AND (l.open OR r.open)),
+    -- each pair once from each of its records, ranked among that record's pairs
+    ends AS (SELECT a AS x, b AS y, a, b, near FROM rp UNION ALL SELECT b AS x, a AS y, a, b, near FROM rp)
+    SELECT DISTINCT a, b FROM ends
+    QUALIFY row_number() OVER (PARTITION BY x ORDER BY near DESC, y) <= {NEIGHBOURS}
     """
 
 _NEIGHBOURS_SKIPPED = """

@@ -62,16 +62,16 @@ def cluster(n: int, a: np.ndarray, b: np.ndarray, weight: np.ndarray, *, code: n
         if branches[ra] != branches[rb]:
             refused[i] = 2
             continue
-        joined = [_join(v[ra], v[rb]) for v in values]
-        if not strong_list[i]:
-            clash = next((j for j, value in enumerate(joined) if isinstance(value, set) and len(value) > 1), None)
+        differ = [j for j, v in enumerate(values) if v[rb] != -1 and v[rb] != v[ra]]
+        if differ and not strong_list[i]:
+            clash = next((j for j in differ if values[j][ra] != -1), None)
             if clash is not None:
                 refused[i] = 3 + clash
                 continue
         parent[rb] = ra
         codes[ra] = ca if ca >= 0 else cb
-        for v, value in zip(values, joined):
-            v[ra] = value
+        for j in differ:
+            values[j][ra] = _join(values[j][ra], values[j][rb])
     return _roots(np.asarray(parent, dtype=np.int64)), refused
 
 

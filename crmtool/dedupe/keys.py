@@ -156,29 +156,16 @@ _ADDRESS_REGION = re.compile(r"^(?:中国)?(?:[^省市]{2,7}(?:省|自治区))?(
                              r"(?:[^省市区县]{1,7}?(?:区|县|旗))?")
 
 
-def address_detail(values: pd.Series) -> pd.Series:
-    """The street part of an address (province, city and district prefix removed), for comparison."""
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
-    from crmtool.engine import DuckDBEngine
-
-    cells = pa.table({"a": pc.utf8_normalize(_plain_array(values), "NFKC")})
-    with DuckDBEngine() as engine:  # DuckDB's regexp_replace: ten times Arrow's on this pattern
-        engine.register("cells", cells)
-        text = engine.sql("""SELECT CASE WHEN length(s) >= 3 THEN s END AS s FROM (
-            SELECT regexp_replace(regexp_replace(a, '\\s+', '', 'g'), ?, '') AS s FROM cells)""",
-                          [_ADDRESS_REGION.pattern]).column("s")
-    return pd.Series(pd.arrays.ArrowStringArray(text.cast(pa.large_string())), index=values.index)
-
-
 _HOUSE_NUMBER = "([0-9]+)号"
 
 
-def address_places(values: pd.Series) -> tuple:
-    """(province, city, district, house number) per address: the region prefix read by cleanse's
-    `parse_address` once per distinct prefix (a few thousand in a million addresses), the house
-    number (the digits before the first 号) as an integer, -1 for none."""
+def address_keys(values: pd.Series) -> tuple:
+    """(street part, province, city, district, house number) per address.
+
+    The street part is the address without its province/city/district prefix, for comparison. The
+    prefix is read by cleanse's `parse_address` once per distinct prefix (a few thousand in a million
+    addresses); the house number is the digits before the street part's first 号, -1 for none. One
+    DuckDB pass (its regexp_replace is ten times Arrow's on this pattern)."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
@@ -187,13 +174,18 @@ def address_places(values: pd.Series) -> tuple:
     cells = pa.table({"a": pc.utf8_normalize(_plain_array(values), "NFKC")})
     with DuckDBEngine() as engine:
         engine.register("cells", cells)
-        found = engine.sql("""SELECT regexp_extract(s, ?) AS prefix, regexp_extract(s, ?, 1) AS house FROM (
-            SELECT regexp_replace(a, '\\s+', '', 'g') AS s FROM cells)""", [_ADDRESS_REGION.pattern, _HOUSE_NUMBER])
-    prefix = pd.Series(pd.arrays.ArrowStringArray(found.column("prefix").cast(pa.large_string()))).replace("", pd.NA)
+        found = engine.sql("""
+            WITH s AS (SELECT regexp_replace(a, '\\s+', '', 'g') AS s FROM cells),
+            p AS (SELECT s, regexp_extract(s, ?) AS prefix FROM s),
+            d AS (SELECT prefix, s[length(prefix) + 1:] AS detail FROM p)
+            SELECT CASE WHEN length(detail) >= 3 THEN detail END AS detail, nullif(prefix, '') AS prefix,
+                   TRY_CAST(nullif(regexp_extract(detail, ?, 1), '') AS INTEGER) AS house FROM d""",
+                           [_ADDRESS_REGION.pattern, _HOUSE_NUMBER])
+    detail = pd.Series(pd.arrays.ArrowStringArray(found.column("detail").cast(pa.large_string())), index=values.index)
+    prefix = pd.Series(pd.arrays.ArrowStringArray(found.column("prefix").cast(pa.large_string())))
     province, city, district = _map_unique(prefix, _prefix_place, [pa.string()] * 3)
-    house = pc.cast(pc.if_else(pc.equal(found.column("house"), ""), None, pc.utf8_slice_codeunits(found.column("house"), 0, 9)),
-                    pa.int64())
-    return province, city, district, house.fill_null(-1).to_numpy().astype(np.int32)
+    house = found.column("house").fill_null(-1).to_numpy().astype(np.int32)
+    return detail, province, city, district, house
 
 
 def _prefix_place(prefix: str) -> tuple[str | None, str | None, str | None]:
@@ -404,8 +396,8 @@ def record_keys(table: pd.DataFrame, key: str, *, processes: int = 1) -> pd.Data
     line_keys = line_keys.fill_null(pa.scalar([], type=pa.list_(pa.string())))
     out["phones"] = pd.Series(pd.arrays.ArrowExtensionArray(line_keys))
     release_memory()
-    out["address"] = address_detail(col("address")).array
-    province, city, district, house = address_places(col("address"))
+    detail, province, city, district, house = address_keys(col("address"))
+    out["address"] = detail.array
     out["address_province"], out["address_city"], out["address_district"] = text(province), text(city), text(district)
     out["house"] = house
     province, city = phone_places(phones)
