@@ -20,6 +20,7 @@ def synth(
     truth: Optional[Path] = typer.Option(None, "--truth", help="Also write the truth (record_id -> entity_id) to this CSV."),
     seed: int = typer.Option(0, "--seed", help="Random seed; the same seed gives the same files."),
     duplicates: float = typer.Option(0.3, "--duplicates", min=0.0, max=0.95, help="Share of records that are extra copies of a company."),
+    hard: bool = typer.Option(False, "--hard", help="Add dense one-character trade-name neighbours in one city and same-name companies of other cities written without their region."),
     encoding: Optional[str] = typer.Option(None, "--encoding", help="Text encoding for .csv/.tsv: utf-8-sig (csv default), gb18030, utf-16 (tsv default)."),
     as_json: bool = typer.Option(False, "--json", help="Print the summary as JSON."),
 ) -> int:
@@ -30,7 +31,7 @@ def synth(
 
     output_format(out)  # fail on a bad suffix before spending time generating
     started = time.perf_counter()
-    records, truth_table = generate_accounts(n, seed=seed, duplicate_share=duplicates)
+    records, truth_table = generate_accounts(n, seed=seed, duplicate_share=duplicates, hard=hard)
     write_records(records, out, encoding=encoding)
     if truth is not None:
         write_truth(truth_table, truth)
@@ -42,6 +43,7 @@ def synth(
         "out": str(out),
         "truth": str(truth) if truth is not None else None,
         "seed": seed,
+        "hard": hard,
         "seconds": round(time.perf_counter() - started, 2),
     }
     _render(summary, as_json)

@@ -7,14 +7,20 @@ Rules (in the order their pairs are credited, Splink-style):
 - org_code: the organisation-code part (positions 9-17), which survives a typo in the region part;
 - phone: a subscriber number (mobile digits, landline local number);
 - trade: the trade-name key (北京华信科技有限公司, 华信（北京）科技 and 華信科技 all give 华信科技);
-- trade_del1: trade keys (≥ 4 characters) exactly one edit apart in one place (the city, else the
-  province), where at least one of the two records has no valid credit code. Found through the deletion
-  neighbourhood of the *distinct* (trade key, place) values:
+- trade_del1: trade keys (≥ 4 characters) exactly one edit apart in one place (where the address or
+  the area code says the record is, else its name's city, else its name's province), where at least one
+  of the two records has no valid credit code, and each record keeps its `NEIGHBOURS` nearest such
+  neighbours (same house number, then same district first). Found through the deletion neighbourhood
+  of the *distinct* (trade key, place) values:
   - a substitution: both values share "position + the value with that character deleted"
     (华信科技 and 华兴科技 share 2:华科技);
   - an insertion/deletion: the shorter value is the longer one with one character deleted
     (华信科技 and 华信信科技); two longer values never meet each other this way.
   The value pairs are then expanded to the records holding them.
+  The per-record bound is what keeps the rule linear in the records: one city of real data can hold
+  dozens of trade names one character from each other (博启, 博信, 博兴 … 科技), and without it the pairs
+  grow with that density (6.7 million at a million records of one user's data); a true one-character
+  variant scores as a match only with its address (or code) agreeing, which is what ranks it first.
 
 Why trade_del1 is shaped like this (it is the one rule whose blocks grow with the data): keyed by
 the deletion alone, every two names sharing any one-deletion key met, most of them two edits apart
@@ -78,12 +84,13 @@ def key_rule(name: str, body: str) -> BlockRule:
 
 
 _OPEN = "code IS NULL OR NOT code_valid"  # no valid credit code
+NEIGHBOURS = 10  # trade_del1 pairs kept per record (its nearest; see the module docstring)
 _VALUE = "hash(trade, place)"  # a (trade key, place) value
 
 # Statements run before the neighbour rule's pairs and skipped count, which both read their tables.
 _NEIGHBOUR_SETUP = [
     f"""CREATE OR REPLACE TEMP TABLE nb_rec AS
-        SELECT rid, store, {_OPEN} AS open, {_VALUE} AS vh FROM keys WHERE length(trade) >= 4""",
+        SELECT rid, store, {_OPEN} AS open, {_VALUE} AS vh, house, district FROM keys WHERE length(trade) >= 4""",
     f"""CREATE OR REPLACE TEMP TABLE nb_v AS
         SELECT {_VALUE} AS vh, any_value(trade) AS trade, any_value(place) AS place,
                count(*) AS n, bool_or({_OPEN}) AS has_open, bool_or(NOT store) AS has_new
@@ -118,10 +125,15 @@ _NEIGHBOURS = f"""
                  SEMI JOIN (SELECT v1 FROM nb_ins_size WHERE size <= {{max_block}} AND has_new) z USING (v1)
                  WHERE has_open)),
     -- materialised, so that the optimiser joins each side on its value, never the records directly
-    half AS MATERIALIZED (SELECT nb_rec.*, vp.v2 FROM vp JOIN nb_rec ON nb_rec.vh = vp.v1)
-    SELECT {_ORIENT}
-    FROM half l JOIN nb_rec r ON r.vh = l.v2
-    WHERE NOT (l.store AND r.store) AND (l.open OR r.open)
+    half AS MATERIALIZED (SELECT nb_rec.*, vp.v2 FROM vp JOIN nb_rec ON nb_rec.vh = vp.v1),
+    rp AS (SELECT {_ORIENT},
+                  (l.house >= 0 AND l.house = r.house)::INT * 2 + (l.district >= 0 AND l.district = r.district)::INT AS near
+           FROM half l JOIN nb_rec r ON r.vh = l.v2
+           WHERE NOT (l.store AND r.store) AND (l.open OR r.open)),
+    -- each pair once from each of its records, ranked among that record's pairs
+    ends AS (SELECT a AS x, b AS y, a, b, near FROM rp UNION ALL SELECT b AS x, a AS y, a, b, near FROM rp)
+    SELECT DISTINCT a, b FROM ends
+    QUALIFY row_number() OVER (PARTITION BY x ORDER BY near DESC, y) <= {NEIGHBOURS}
     """
 
 _NEIGHBOURS_SKIPPED = """
@@ -157,21 +169,25 @@ class BlockingResult:
 
 def block_table(keys, store, codes=None):
     """The blocking input from record keys (keys.record_keys) as one Arrow table: rid, store, code,
-    code_valid, org_code and place (the city, else the province; -1 for none) as integer codes, trade, phones.
+    code_valid, org_code, place (where the record is, else its name's city, else its name's province;
+    -1 for none), district and house as integer codes, trade, phones.
 
     `store`: per row, whether it is a store row. `codes`: the integer codes already made for scoring
     (scoring.PairKeys), to reuse."""
     import numpy as np
     import pyarrow as pa
 
-    from crmtool.dedupe.scoring import int_codes
+    from crmtool.dedupe.scoring import Places, int_codes
 
     def nullable(values: np.ndarray):
         return pa.array(values, mask=values < 0, type=pa.int32())
 
     code = codes.code if codes is not None else int_codes(keys["code"])
     org = codes.org if codes is not None else int_codes(keys["org_code"])
-    place = int_codes(keys["region"].fillna(keys["province"]))
+    places = codes.place if codes is not None else Places.from_keys(keys)
+    branch = codes.branch if codes is not None else int_codes(keys["branch"])
+    city = places.evidence(branch)
+    place = np.where(city >= 0, city, np.where(places.name_province >= 0, places.name_province + (1 << 20), -1))
     n = len(keys)
     return pa.table({
         "rid": pa.array(np.arange(n, dtype=np.int32)),
@@ -180,6 +196,8 @@ def block_table(keys, store, codes=None):
         "code_valid": pa.array(keys["code_valid"].to_numpy(dtype=bool)),
         "org_code": nullable(org),
         "place": pa.array(place.astype(np.int32)),
+        "district": pa.array(places.district.astype(np.int32)),
+        "house": pa.array(keys["house"].to_numpy(dtype=np.int32)),
         "trade": pa.array(keys["trade"], type=pa.string()),
         "phones": pa.array(keys["phones"]),
     })

@@ -1,10 +1,18 @@
-"""Entities from match decisions: connected components that never join two different valid codes.
+"""Entities from match decisions: connected components that never join contradicting records.
 
-Matched pairs are merged strongest first (union-find). A merge that would put two different valid
-credit codes, two different branch tags (or a branch and its head office), or two different name
-regions (unless the linking pair's code or phone agrees) into one entity is refused. This is
-"connected components, then split clusters holding two codes" done in one pass: splitting after
-the fact has to guess where to cut; refusing the weakest link never does.
+Matched pairs are merged strongest first (union-find). A merge joins two whole entities, so it must
+agree with both entities, not only with the two records of the linking pair. It is refused when the
+entity would hold
+- two different valid credit codes,
+- two different branch tags (or a branch and its head office),
+- without a code or phone agreement on the linking pair, two of any of: name regions, places (where
+  the records' addresses or area codes say they are, else their name's region), mobiles.
+
+So one wrong link cannot pull a second entity in (a chain 博启（成都） – 博启 – 博信（成都）, whose two
+ends have their own mobiles, stops at the link that would join them). This is "connected
+components, then split clusters holding two codes or two regions" done in one pass: splitting after
+the fact has to guess where to cut; refusing the weakest link never does. Each refused pair says
+which of these it would have broken (`REFUSALS`).
 
 Cluster ids are the smallest row key in the cluster: stable across re-runs of the same data and
 readable ("this row and everything merged into it").
@@ -14,20 +22,25 @@ from __future__ import annotations
 
 import numpy as np
 
+SOFT = ("name_region", "place", "mobile")  # may grow past one value only through a code or phone agreement
+REFUSALS = ("", "valid_code", "branch", *SOFT)  # why a matched pair was not merged (0: it was)
+
 
 def cluster(n: int, a: np.ndarray, b: np.ndarray, weight: np.ndarray, *, code: np.ndarray, branch: np.ndarray,
-            city: np.ndarray, strong: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(component root per record, whether each pair was actually merged).
+            strong: np.ndarray, soft: dict[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """(component root per record, refusal code per pair: 0 merged (or already one entity), else an
+    index into REFUSALS).
 
-    `code` (a valid credit code), `branch` (branch tag) and `city` are integer codes per record, -1 for
-    none; `strong`: the pair's code or phone agrees. A component holds at most one valid code and one
-    branch tag (merges that would add a second are refused), so those are kept as one value per root;
-    cities can grow past one only through strong links, so they are a value, or a set once that happens.
+    `code` (a valid credit code) and `branch` (branch tag) are integer codes per record, -1 for none,
+    as is each array of `soft` (keyed by SOFT names); `strong`: the pair's code or phone agrees. An
+    entity holds at most one valid code and one branch tag, so those are one value per root; a soft
+    attribute is a value, or a set once a strong link joined two.
     """
     parent = list(range(n))
-    codes, branches, cities = code.tolist(), branch.tolist(), city.tolist()
+    codes, branches = code.tolist(), branch.tolist()
+    values = [soft[name].tolist() for name in SOFT]
     order = np.lexsort((b, a, -weight))
-    merged = np.zeros(len(a), dtype=bool)
+    refused = np.zeros(len(a), dtype=np.int8)
     a_list, b_list, strong_list = a.tolist(), b.tolist(), strong.tolist()
 
     def find(x: int) -> int:
@@ -38,26 +51,37 @@ def cluster(n: int, a: np.ndarray, b: np.ndarray, weight: np.ndarray, *, code: n
             parent[x], x = root, parent[x]
         return root
 
-    def as_set(value) -> set:
-        return value if isinstance(value, set) else ({value} if value >= 0 else set())
-
     for i in order.tolist():
         ra, rb = find(a_list[i]), find(b_list[i])
         if ra == rb:
-            merged[i] = True
             continue
         ca, cb = codes[ra], codes[rb]
-        if (ca >= 0 and cb >= 0 and ca != cb) or branches[ra] != branches[rb]:
+        if ca >= 0 and cb >= 0 and ca != cb:
+            refused[i] = 1
             continue
-        ta, tb = cities[ra], cities[rb]
-        joined = ta if tb == -1 or tb == ta else tb if ta == -1 else as_set(ta) | as_set(tb)
-        if isinstance(joined, set) and len(joined) > 1 and not strong_list[i]:
+        if branches[ra] != branches[rb]:
+            refused[i] = 2
             continue
+        differ = [j for j, v in enumerate(values) if v[rb] != -1 and v[rb] != v[ra]]
+        if differ and not strong_list[i]:
+            clash = next((j for j in differ if values[j][ra] != -1), None)
+            if clash is not None:
+                refused[i] = 3 + clash
+                continue
         parent[rb] = ra
         codes[ra] = ca if ca >= 0 else cb
-        cities[ra] = joined
-        merged[i] = True
-    return _roots(np.asarray(parent, dtype=np.int64)), merged
+        for j in differ:
+            values[j][ra] = _join(values[j][ra], values[j][rb])
+    return _roots(np.asarray(parent, dtype=np.int64)), refused
+
+
+def _join(x, y):
+    """Two entities' values of one attribute joined: a value (-1: none), or a set when they differ."""
+    if y == -1 or y == x:
+        return x
+    if x == -1:
+        return y
+    return (x if isinstance(x, set) else {x}) | (y if isinstance(y, set) else {y})
 
 
 def _roots(parent: np.ndarray) -> np.ndarray:

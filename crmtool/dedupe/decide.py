@@ -2,8 +2,8 @@
 
 Order of precedence (the last that applies wins):
 1. weight ≥ `match_at` → match; ≥ `review_at` → review; else non-match;
-2. different regions in otherwise equal names (region_conflict) → non-match unless the code or a
-   phone agrees;
+2. different regions in otherwise equal names (region_conflict), or places that cannot be one in the
+   names, addresses and area codes (place_conflict) → non-match unless the code or a phone agrees;
 3. equal valid credit codes → match;
 4. a reviewer's stored 是/否 for the pair;
 5. two different valid credit codes → non-match, whatever the names say;
@@ -23,7 +23,7 @@ import pandas as pd
 MATCH, REVIEW, NON_MATCH = "match", "review", "non-match"
 DECISIONS = (MATCH, REVIEW, NON_MATCH)  # decision codes 0, 1, 2
 RULES = ("", "rule:different_region", "rule:same_valid_code", "rule:reviewed_yes", "rule:reviewed_no",
-         "rule:different_valid_codes", "rule:branch_vs_head")  # rule codes 0..6
+         "rule:different_valid_codes", "rule:branch_vs_head", "rule:different_place")  # rule codes 0..7
 CODE_AGREES = ("code_equal_valid", "code_equal", "org_code_equal", "code_close")
 _REVIEW_ANSWERS = {"是": (0, RULES.index("rule:reviewed_yes")), "否": (2, RULES.index("rule:reviewed_no"))}
 
@@ -53,6 +53,7 @@ def decision_table(levels: pd.DataFrame, weight: np.ndarray, thresholds: Thresho
     strong = np.isin(code, CODE_AGREES) | (phone == "phone_match")
     before = [
         ((levels["region"].to_numpy() == "region_conflict") & ~strong, 2, "rule:different_region"),
+        ((levels["region"].to_numpy() == "place_conflict") & ~strong, 2, "rule:different_place"),
         (code == "code_equal_valid", 0, "rule:same_valid_code"),
     ]
     after = [

@@ -116,27 +116,28 @@ def dedupe(table: pd.DataFrame, key: str, settings: DedupeSettings | None = None
         t = time.perf_counter()
         pairs = _score(blocked.batches(settings.score_batch), pair_keys, fp, settings)
     timings["scoring"] = time.perf_counter() - t
-    entity_code, entity_branch, entity_city = np.where(pair_keys.valid, pair_keys.code, -1), pair_keys.branch, pair_keys.city
+    entity_code, entity_branch = np.where(pair_keys.valid, pair_keys.code, -1), pair_keys.branch
+    soft = {"name_region": pair_keys.city, "place": pair_keys.place.evidence(pair_keys.branch), "mobile": pair_keys.mobile}
     del pair_keys
     release_memory()
 
     t = time.perf_counter()
     is_match = pairs.decision == _MATCH
     strong = _tables(settings).decisions.strong[pairs.pattern[is_match]] | (pairs.rule[is_match] == _REVIEWED_YES)
-    roots, merged = cluster(len(everything), pairs.a[is_match], pairs.b[is_match], pairs.weight[is_match],
-                            code=entity_code, branch=entity_branch, city=entity_city, strong=strong)
+    roots, refusal = cluster(len(everything), pairs.a[is_match], pairs.b[is_match], pairs.weight[is_match],
+                             code=entity_code, branch=entity_branch, strong=strong, soft=soft)
     row_keys = everything[key].astype("string").array
     key_rank = _rank(row_keys)
     label = cluster_ids(roots, key_rank)  # per row: position of the row whose key is its cluster_id
-    refused = np.flatnonzero(is_match)[~merged]
+    refused = np.flatnonzero(is_match)[refusal > 0]
     pairs.decision[refused] = _NON_MATCH
     timings["clustering"] = time.perf_counter() - t
 
     t = time.perf_counter()
     survivor = survivors(everything, flags, key, label, key_rank, source_priority=settings.source_priority,
                          recency=settings.recency)
-    constrained = np.zeros(len(pairs.a), dtype=bool)
-    constrained[refused] = True
+    constrained = np.zeros(len(pairs.a), dtype=np.int8)
+    constrained[refused] = refusal[refusal > 0]
     build = _Outputs(everything, key, row_keys, key_rank, label, flags, pairs, _reasons(pairs, constrained, settings),
                      n_new, settings)
     cluster_frame = _cluster_frame(everything, key, row_keys, label, survivor, pairs, build.reasons, n_new,
@@ -253,16 +254,21 @@ def _rank(values) -> np.ndarray:
 
 
 def _reasons(pairs: _Pairs, constrained: np.ndarray, settings: DedupeSettings) -> pd.Categorical:
-    """Per pair: its levels with their weights, then the rule that decided (if any); a categorical, since
-    pairs share a few hundred distinct reasons."""
-    text = _tables(settings).patterns.text
-    combined = (pairs.pattern.astype(np.int64) * len(RULES) + pairs.rule) * 2 + constrained
+    """Per pair: its levels with their weights, then the rule that decided (if any), then, for a match the
+    entities refused, which entity attribute it would have contradicted; a categorical, since pairs
+    share a few hundred distinct reasons. `constrained`: per pair, a code into cluster.REFUSALS."""
+    from crmtool.dedupe.cluster import REFUSALS
+
+    patterns = _tables(settings).patterns
+    k = len(REFUSALS)
+    combined = (pairs.pattern.astype(np.int64) * len(RULES) + pairs.rule) * k + constrained
     distinct, codes = np.unique(combined, return_inverse=True)
     labels = []
     for c in distinct.tolist():
-        pattern, rest = divmod(c, len(RULES) * 2)
-        rule, refused = divmod(rest, 2)
-        parts = [text[pattern]] + ([RULES[rule]] if rule else []) + (["rule:cluster_constraint"] if refused else [])
+        pattern, rest = divmod(c, len(RULES) * k)
+        rule, refused = divmod(rest, k)
+        parts = ([patterns.reasons(pattern)] + ([RULES[rule]] if rule else [])
+                 + ([f"rule:cluster_constraint ({REFUSALS[refused]})"] if refused else []))
         labels.append("; ".join(p for p in parts if p))
     return pd.Categorical.from_codes(codes.reshape(-1), categories=pd.Index(labels, dtype=object))
 

@@ -7,7 +7,7 @@ rather than estimated by EM, so that results do not drift with the data. The pai
 the sum; its reasons list every field that contributed, with its weight.
 
 A pair's levels are stored as one small integer, its *pattern* (a mixed-radix number with one digit
-per field): there are only 9,072 possible patterns, so weights, decisions and reasons text are
+per field): there are only 25,200 possible patterns, so weights, decisions and reasons text are
 computed once per pattern and looked up, and a pair costs a few bytes whatever its reasons say.
 
 String similarity is rapidfuzz over code points (`process.cpdist`: one call per field over a chunk
@@ -18,8 +18,6 @@ UTF-8 bytes and are wrong for Chinese. Equality tests run on integer codes of th
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from functools import cached_property
-
 import numpy as np
 import pandas as pd
 
@@ -27,11 +25,11 @@ import pandas as pd
 FIELD_LEVELS: dict[str, tuple[str, ...]] = {
     "code": ("code_equal_valid", "code_conflict", "code_equal", "org_code_equal", "code_close", "code_differ"),
     "name": ("name_exact", "trade_exact", "trade_typo", "trade_similar", "name_differ"),
-    "region": ("region_same", "region_conflict"),
+    "region": ("region_same", "region_conflict", "place_conflict", "district_differ"),
     "form": ("form_same", "form_differ"),
     "branch": ("branch_conflict",),
-    "phone": ("phone_match", "phone_differ"),
-    "address": ("address_match", "address_contains", "address_differ"),
+    "phone": ("phone_match", "phone_differ", "mobile_differ"),
+    "address": ("address_match", "address_contains", "address_differ", "number_differ"),
 }
 _RADIX = {f: len(levels) + 1 for f, levels in FIELD_LEVELS.items()}
 _STRIDE = dict(zip(FIELD_LEVELS, np.cumprod([1] + [_RADIX[f] for f in FIELD_LEVELS][:-1]).tolist(), strict=True))
@@ -56,14 +54,18 @@ class Weights:
         "name_differ": -8.0,
         "region_same": 1.0,
         "region_conflict": -8.0,     # also a hard rule unless code or phone agree
+        "place_conflict": -10.0,     # address / area code / name say other places; also a hard rule
+        "district_differ": -3.0,     # one city, two districts in the addresses
         "form_same": 0.5,
         "form_differ": -0.5,
         "branch_conflict": -20.0,    # also a hard rule
         "phone_match": 8.0,
         "phone_differ": -1.0,
+        "mobile_differ": -3.0,       # both records carry a mobile, and they differ
         "address_match": 3.0,
         "address_contains": 2.0,     # one is the other plus detail (建国路88号 / 建国路88号SOHO现代城A座1205)
         "address_differ": -1.0,
+        "number_differ": -4.0,       # two house numbers (人民路23号 / 人民路293号): another door, whatever the street
     })
 
     def __hash__(self) -> int:
@@ -107,13 +109,10 @@ class PatternTable:
         self.levels = pd.DataFrame(names)  # one row per pattern, the level name per field ("" = none)
         self.weight = total
 
-    @cached_property
-    def text(self) -> np.ndarray:
-        """"level+w; level-w" per pattern (built lazily: only reasons of kept pairs are ever read)."""
-        out = np.empty(N_PATTERNS, dtype=object)
-        for p, row in enumerate(self.levels.itertuples(index=False)):
-            out[p] = "; ".join(f"{lv}{self.weights.levels.get(lv, 0.0):+.1f}" for lv in row if lv)
-        return out
+    def reasons(self, pattern: int) -> str:
+        """"level+w; level-w" for one pattern (built on demand: only the patterns of kept pairs are read)."""
+        row = self.levels.iloc[pattern]
+        return "; ".join(f"{lv}{self.weights.levels.get(lv, 0.0):+.1f}" for lv in row if lv)
 
 
 @dataclass
@@ -135,6 +134,9 @@ class PairKeys:
     address: np.ndarray  # integer code of the address street part (-1: none)
     address_len: np.ndarray  # its length in characters
     address_numbered: np.ndarray  # it has a house number (…88号, 88 in a street): a place, not only a street
+    place: Places  # where the address and the phone's area code say the record is
+    house: np.ndarray  # the address's house number (digits before 号), -1 for none
+    mobile: np.ndarray  # integer code of the record's first mobile, -1 for none
     code_text: object  # pyarrow arrays
     trade_text: object
     address_text: object
@@ -151,16 +153,72 @@ class PairKeys:
             return pa.array(keys[column], type=pa.string())
 
         trade, address = text("trade"), text("address")
+        place = Places.from_keys(keys)
         return cls(
             code=codes("code"), valid=keys["code_valid"].to_numpy(dtype=bool), org=codes("org_code"),
             name=codes("name_norm"), trade=codes("trade"),
             trade_len=pc.utf8_length(trade).fill_null(0).to_numpy(zero_copy_only=False).astype(np.int16),
-            city=codes("region"), province=codes("province"), form=codes("org_form"), branch=codes("branch"),
+            city=place.name_city, province=place.name_province, form=codes("org_form"), branch=codes("branch"),
             has_phone=phone_count(keys) > 0, address=codes("address"),
             address_len=pc.utf8_length(address).fill_null(0).to_numpy(zero_copy_only=False).astype(np.int32),
             address_numbered=pc.match_substring_regex(address, "[0-9]").fill_null(False).to_numpy(zero_copy_only=False),
+            place=place, house=keys["house"].to_numpy(dtype=np.int32), mobile=codes("mobile"),
             code_text=text("code"), trade_text=trade, address_text=address,
         )
+
+
+@dataclass
+class Places:
+    """Per record, the places its fields state, as integer codes in one code space per level (a name's
+    city and an address's city compare as equal codes); -1 where a field states none.
+
+    `loc_*` is where the record is: the address's region, else the landline area code's."""
+
+    name_city: np.ndarray
+    name_province: np.ndarray
+    loc_city: np.ndarray
+    loc_province: np.ndarray
+    phone_city: np.ndarray
+    phone_province: np.ndarray
+    district: np.ndarray
+
+    @classmethod
+    def from_keys(cls, keys: pd.DataFrame) -> Places:
+        n = len(keys)
+        loc_city = keys["address_city"].fillna(keys["phone_city"])
+        loc_province = keys["address_province"].fillna(keys["phone_province"])
+        cities = int_codes(pd.concat([keys["region"], loc_city, keys["phone_city"]], ignore_index=True))
+        provinces = int_codes(pd.concat([keys["province"], loc_province, keys["phone_province"]], ignore_index=True))
+        district = int_codes(keys["address_city"] + keys["address_district"])
+        return cls(cities[:n], provinces[:n], cities[n:2 * n], provinces[n:2 * n], cities[2 * n:], provinces[2 * n:],
+                   district)
+
+    def evidence(self, branch: np.ndarray) -> np.ndarray:
+        """Per record, the one city to hold a cluster to: where the record is, else its name's city (not a
+        branch's: 华信科技（北京）有限公司上海分公司 is in 上海)."""
+        return np.where(self.loc_city >= 0, self.loc_city, np.where(branch < 0, self.name_city, -1))
+
+
+def _differ(city_a, prov_a, city_b, prov_b) -> np.ndarray:
+    """Two stated places that cannot be one: other provinces, or other cities."""
+    return (((prov_a >= 0) & (prov_b >= 0) & (prov_a != prov_b))
+            | ((city_a >= 0) & (city_b >= 0) & (city_a != city_b)))
+
+
+def place_levels(k: PairKeys, a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(place_conflict, district_differ) per pair.
+
+    A conflict is any two of the stated places that cannot be one: both locations, or one record's
+    name region against the other's location (a short name 航远餐饮管理有限公司 at 天津市南开区… is not
+    重庆航远餐饮管理有限公司). A branch's name region is its head office's, so it is not compared."""
+    p = k.place
+    conflict = _differ(p.loc_city[a], p.loc_province[a], p.loc_city[b], p.loc_province[b])
+    for x, y in ((a, b), (b, a)):
+        named = k.branch[x] < 0
+        conflict |= named & _differ(p.name_city[x], p.name_province[x], p.loc_city[y], p.loc_province[y])
+    same_city = (p.loc_city[a] >= 0) & (p.loc_city[a] == p.loc_city[b])
+    district = same_city & (p.district[a] >= 0) & (p.district[b] >= 0) & (p.district[a] != p.district[b])
+    return conflict, district
 
 
 def int_codes(values: pd.Series) -> np.ndarray:
@@ -241,21 +299,27 @@ def comparison_patterns(k: PairKeys, a: np.ndarray, b: np.ndarray, phone_match: 
     prov_a, prov_b = k.province[a], k.province[b]
     cities = (city_a >= 0) & (city_b >= 0)
     provs = (prov_a >= 0) & (prov_b >= 0)
+    place_conflict, district_differ = place_levels(k, a, b)
     d["region"] = np.select(
-        [cities & (city_a == city_b), cities, provs & (prov_a != prov_b), provs & (city_a < 0) & (city_b < 0)],
-        [1, 2, 2, 1], 0)
+        [cities & (city_a != city_b), provs & (prov_a != prov_b), place_conflict, district_differ,
+         cities | (provs & (city_a < 0) & (city_b < 0))],
+        [2, 2, 3, 4, 1], 0)
 
     fa, fb = k.form[a], k.form[b]
     d["form"] = np.select([(fa >= 0) & (fb >= 0) & (fa == fb), (fa >= 0) & (fb >= 0)], [1, 2], 0)
 
     d["branch"] = (k.branch[a] != k.branch[b]).astype(np.int8)  # a branch and a head office, or two branches
 
-    d["phone"] = np.select([phone_match, k.has_phone[a] & k.has_phone[b]], [1, 2], 0)
+    p = k.place  # one line key in two area codes is two numbers
+    phone_match = phone_match & ~_differ(p.phone_city[a], p.phone_province[a], p.phone_city[b], p.phone_province[b])
+    mobiles = (k.mobile[a] >= 0) & (k.mobile[b] >= 0)
+    d["phone"] = np.select([phone_match, mobiles, k.has_phone[a] & k.has_phone[b]], [1, 3, 2], 0)
 
     ad_a, ad_b = k.address[a], k.address[b]
     both = (ad_a >= 0) & (ad_b >= 0)
     match = both & (ad_a == ad_b)
     ask = np.flatnonzero(both & ~match)
     match[ask] = _distance(k.address_text, a[ask], b[ask], Indel.normalized_similarity, score_cutoff=0.9) >= 0.9
-    d["address"] = np.select([match, _contains(k, a, b, both & ~match), both], [1, 2, 3], 0)
+    numbers = (k.house[a] >= 0) & (k.house[b] >= 0) & (k.house[a] != k.house[b])
+    d["address"] = np.select([numbers, match, _contains(k, a, b, both & ~match), both], [4, 1, 2, 3], 0)
     return encode(d)

@@ -17,21 +17,32 @@ from crmtool.synth.codes import build_codes, random_org_bodies
 from crmtool.synth.regions import load_regions
 
 NEGATIVE_SHARE = {"same_trade_other_city": 0.06, "same_trade_other_industry": 0.04, "branch": 0.05}
+# the hard setting's look-alikes, drawn among the plain entities left (see `_derive_hard_negatives`)
+HARD_SHARE = {"neighbour_same_street": 0.08, "neighbour_other_district": 0.06, "short_other_city": 0.06}
+_HARD_POOL = 0.02  # the neighbours imitate this share of the plain entities: several neighbours each
 _TRADE_LENGTHS = {2: 0.55, 3: 0.30, 4: 0.15}
 _LATIN_SHARE = 0.02
 _INFIX_SHARE = 0.12  # registered as 华信（北京）科技有限公司 rather than 北京华信科技有限公司
 _DAYS = 6400  # created dates spread over 2008-01-01 + 0..6400 days
 
 
-def make_entities(rng: np.random.Generator, n: int) -> dict[str, np.ndarray]:
-    """n clean entities as equal-length numpy columns; names are unique, hard negatives are marked."""
+def make_entities(rng: np.random.Generator, n: int, *, hard: bool = False) -> dict[str, np.ndarray]:
+    """n clean entities as equal-length numpy columns; names are unique, hard negatives are marked.
+
+    `hard` adds dense one-edit trade-name neighbourhoods (several companies one character apart in one
+    city, on one street or in another district) and same-name companies of other cities whose records
+    are mostly written without the region (see `HARD_SHARE`)."""
     regions = load_regions()
     e = _base(rng, n, regions)
     _make_names_unique(rng, e)
     _derive_negatives(rng, e, regions)
+    if hard:
+        _derive_hard_negatives(rng, e, regions)
     _make_names_unique(rng, e)
     e["name"] = compose(name_parts(e), e["infix"])
     _contact_fields(rng, e, regions)
+    if hard:
+        _same_street(rng, e)
     return e
 
 
@@ -122,6 +133,76 @@ def _derive_negatives(rng: np.random.Generator, e: dict[str, np.ndarray], region
             e["name_region"][who] = e["region"][who]
         e["relation"][who] = name
         e["related"][who] = src
+
+
+def _derive_hard_negatives(rng: np.random.Generator, e: dict[str, np.ndarray], regions) -> None:
+    """Turn some plain entities into the hard setting's look-alikes of a small pool of others.
+
+    Neighbours take the pool entity's trade name with one character changed, its industry, form and
+    city: on its street (`_same_street` gives them another house number) or in another district.
+    short_other_city is same_trade_other_city whose records mostly drop the region (records.py)."""
+    plain = np.flatnonzero(e["relation"] == "")
+    kind = choose(rng, {"": 1 - sum(HARD_SHARE.values()), **HARD_SHARE}, len(plain))
+    base = plain[kind == ""]
+    if len(base) == 0:
+        return
+    pool = rng.choice(base, size=max(1, round(len(base) * _HARD_POOL)), replace=False)
+    cities = np.array([r.city for r in regions], dtype=object)
+    for name in HARD_SHARE:
+        who = plain[kind == name]
+        src = pool[rng.integers(0, len(pool), size=len(who))] if name != "short_other_city" else \
+            base[rng.integers(0, len(base), size=len(who))]
+        for col in ("trade", "trade_pinyin", "trade_typo", "form", "infix", "industry"):
+            e[col][who] = e[col][src]
+        if name == "short_other_city":
+            e["region"][who] = _other_city(rng, e["region"][src], cities)
+        else:
+            e["trade"][who] = _substitute(rng, e["trade"][src])
+            e["trade_typo"][who] = _substitute(rng, e["trade"][who], avoid=e["trade"][src])
+            e["region"][who] = e["region"][src] if name == "neighbour_same_street" else \
+                _other_district(rng, e["region"][src], regions)
+        e["name_region"][who] = e["region"][who]
+        e["relation"][who] = name
+        e["related"][who] = src
+
+
+def _substitute(rng: np.random.Generator, trades: np.ndarray, avoid: np.ndarray | None = None) -> np.ndarray:
+    """Each trade name with one character replaced by another pool character (never giving `avoid`)."""
+    chars = [c for c, _ in vocab.TRADE_CHARS]
+    out = np.empty(len(trades), dtype=object)
+    pos = rng.random(len(trades))
+    pick = rng.integers(0, len(chars), size=(len(trades), 2))
+    for i, trade in enumerate(trades.tolist()):
+        j = int(pos[i] * len(trade))
+        options = [chars[k] for k in pick[i] if chars[k] != trade[j]] or [c for c in chars if c != trade[j]][:1]
+        out[i] = trade[:j] + options[0] + trade[j + 1:]
+        if avoid is not None and out[i] == avoid[i]:
+            out[i] = trade[:j] + next(c for c in chars if c not in (trade[j], avoid[i][j])) + trade[j + 1:]
+    return out
+
+
+def _other_district(rng: np.random.Generator, region: np.ndarray, regions) -> np.ndarray:
+    """Another district of the same city where the region table has one, else the same region."""
+    cities = [r.city for r in regions]
+    same_city = [[j for j, c in enumerate(cities) if c == cities[i] and j != i and regions[j].district]
+                 for i in range(len(regions))]
+    draw = rng.random(len(region))
+    return np.array([same_city[r][int(d * len(same_city[r]))] if same_city[r] else r
+                     for r, d in zip(region.tolist(), draw)], dtype=region.dtype)
+
+
+def _same_street(rng: np.random.Generator, e: dict[str, np.ndarray]) -> None:
+    """Street neighbours get their model's address with another house number."""
+    import re
+
+    who = np.flatnonzero(e["relation"] == "neighbour_same_street")
+    src = e["related"][who]
+    number = rng.integers(1, 1000, size=len(who))
+    for i, s, k in zip(who.tolist(), src.tolist(), number.tolist()):
+        model = e["address"][s]
+        old = re.search(r"(\d+)号", model)
+        k = k if str(k) != old.group(1) else k + 1
+        e["address"][i] = model[:old.start()] + f"{k}号" + model[old.end():]
 
 
 def _is_company(form: np.ndarray) -> np.ndarray:

@@ -14,7 +14,8 @@ TRUTH_COLUMNS = ["record_id", "entity_id", "role", "mess", "canonical_name", "ca
 _POPULAR_SHARE = 0.25  # a quarter of the copies go to a small set of accounts entered again and again
 
 
-def generate_accounts(n: int, *, seed: int = 0, duplicate_share: float = 0.3) -> tuple[pd.DataFrame, pd.DataFrame]:
+def generate_accounts(n: int, *, seed: int = 0, duplicate_share: float = 0.3,
+                      hard: bool = False) -> tuple[pd.DataFrame, pd.DataFrame]:
     """`n` account records and their truth, deterministic for a seed.
 
     records: RECORD_COLUMNS, every value text or <NA> (pandas "string" dtype), in random order.
@@ -22,6 +23,12 @@ def generate_accounts(n: int, *, seed: int = 0, duplicate_share: float = 0.3) ->
     one record per entity, "duplicate" for the others), `mess` (`field:kind` tags joined by ";"),
     the entity's registered name and credit code, and for hard negatives `relation`
     (same_trade_other_city | same_trade_other_industry | branch) and the `related_entity_id` it imitates.
+
+    `hard` adds look-alikes like those real data has and the default set lacks (entities.HARD_SHARE):
+    relations neighbour_same_street and neighbour_other_district (one trade-name character apart, one
+    city, several around one company) and short_other_city (a same-name company of another city whose
+    records mostly carry the name without its region, but an address in its city). The same seed gives
+    the same default set as before; a hard set is another set.
     """
     if n < 0:
         raise ValueError("n must be >= 0")
@@ -32,11 +39,11 @@ def generate_accounts(n: int, *, seed: int = 0, duplicate_share: float = 0.3) ->
     n_entities = n - n_dup
     if n_entities == 0:
         return _frame({c: [] for c in RECORD_COLUMNS}), _frame({c: [] for c in TRUTH_COLUMNS})
-    e = make_entities(rng, n_entities)
+    e = make_entities(rng, n_entities, hard=hard)
     entity, is_dup = _assign_duplicates(rng, n_entities, n_dup)
     order = rng.permutation(n)  # shuffle before building, so that no column needs reordering afterwards
     entity, is_dup = entity[order], is_dup[order]
-    cols, mess = make_records(rng, e, entity, is_dup)
+    cols, mess = make_records(rng, e, entity, is_dup, hard=hard)
     width = max(6, len(str(n)))
     record_id = np.char.add("R", np.char.zfill(np.arange(1, n + 1).astype(str), width)).astype(object)
     entity_ids = np.char.add("E", np.char.zfill(np.arange(1, n_entities + 1).astype(str), width)).astype(object)

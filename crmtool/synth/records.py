@@ -90,15 +90,25 @@ def by_kind(kind: np.ndarray, default: np.ndarray, builders: dict) -> np.ndarray
     return out
 
 
-def make_records(rng: np.random.Generator, e: dict[str, np.ndarray], entity: np.ndarray, is_dup: np.ndarray):
-    """Record columns (dict of object arrays, None = empty) and the mess tags, one per record."""
+SHORT_OTHER_CITY_SHORT = 0.6  # hard setting: records of a same-name company of another city written without the region
+
+
+def make_records(rng: np.random.Generator, e: dict[str, np.ndarray], entity: np.ndarray, is_dup: np.ndarray,
+                 *, hard: bool = False):
+    """Record columns (dict of object arrays, None = empty) and the mess tags, one per record.
+
+    `hard`: most records of a short_other_city entity carry the short name (华信科技有限公司 for
+    上海华信科技有限公司) with an address, which is then what says the company is in 上海."""
     n = len(entity)
     mess = Mess(n)
+    short = np.zeros(n, dtype=bool)
+    if hard:
+        short = (e["relation"][entity] == "short_other_city") & (rng.random(n) < SHORT_OTHER_CITY_SHORT)
     cols = {
-        "name": _names(rng, e, entity, is_dup, mess),
+        "name": _names(rng, e, entity, is_dup, mess, short),
         "credit_code": _codes(rng, e["credit_code"][entity], is_dup, mess),
         "phone": _phones(rng, e, entity, is_dup, mess),
-        "address": _addresses(rng, e["address"][entity], e["region"][entity], is_dup, mess),
+        "address": _addresses(rng, e["address"][entity], e["region"][entity], is_dup, mess, short),
         "contact": _contacts(rng, e["contact"][entity], is_dup, mess),
         "email": _emails(rng, e["email"][entity], is_dup, mess),
         "created": _dates(rng, e["created_day"][entity], is_dup, mess),
@@ -107,10 +117,11 @@ def make_records(rng: np.random.Generator, e: dict[str, np.ndarray], entity: np.
     return cols, mess.result()
 
 
-def _names(rng, e, entity, is_dup, mess: Mess) -> np.ndarray:
+def _names(rng, e, entity, is_dup, mess: Mess, short: np.ndarray) -> np.ndarray:
     parts = {k: v[entity] for k, v in name_parts(e).items()}
     infix = e["infix"][entity]
     kind = choose_by_role(rng, is_dup, *NAME_VARIANTS)
+    kind[short] = "short"
 
     def sub(i: np.ndarray) -> dict[str, np.ndarray]:
         return {k: v[i] for k, v in parts.items()}
@@ -217,8 +228,9 @@ def _split(values: np.ndarray, bounds: tuple[int, ...]) -> list[np.ndarray]:
             for a, b in pairwise(bounds)]
 
 
-def _addresses(rng, address: np.ndarray, region: np.ndarray, is_dup, mess: Mess) -> np.ndarray:
+def _addresses(rng, address: np.ndarray, region: np.ndarray, is_dup, mess: Mess, present: np.ndarray) -> np.ndarray:
     kind = choose_by_role(rng, is_dup, *ADDRESS_MESS)
+    kind[present & (kind == "missing")] = "full"
     regions = load_regions()
     prefix_len = np.array([len(r.address_prefix) for r in regions])[region]
     head_len = np.array([len(r.address_prefix) - len(r.district) for r in regions])[region]

@@ -7,11 +7,11 @@ import pytest
 from tests.dedupe.conftest import pairwise
 
 
-def _run(n: int, seed: int):
+def _run(n: int, seed: int, hard: bool = False):
     from crmtool.dedupe.pipeline import dedupe
     from crmtool.synth.generate import generate_accounts
 
-    records, truth = generate_accounts(n, seed=seed)
+    records, truth = generate_accounts(n, seed=seed, hard=hard)
     result = dedupe(records, "record_id")
     entity = truth.set_index("record_id")["entity_id"]
     clusters = result.clusters.set_index("record_id")["cluster_id"]
@@ -48,3 +48,18 @@ def test_hard_negatives_stay_apart():
 def test_precision_and_recall_at_20k():
     _, _, (precision, recall) = _run(20000, seed=2)
     assert precision >= 0.995 and recall >= 0.97
+
+
+def test_precision_and_recall_on_the_hard_set():
+    """The hard setting: dense one-character neighbours in one city and on one street, and same-name
+    companies of other cities written without their region (issue 15's targets)."""
+    truth, result, (precision, recall) = _run(20000, seed=21, hard=True)
+    relations = truth["relation"].value_counts()
+    for relation in ("neighbour_same_street", "neighbour_other_district", "short_other_city"):
+        assert relations.get(relation, 0) > 500, relations
+    short_elsewhere = truth[(truth["relation"] == "short_other_city") & truth["mess"].str.contains("name:short")]
+    assert len(short_elsewhere) > 200
+    assert precision >= 0.999, f"precision {precision:.4f}"
+    assert recall >= 0.99, f"recall {recall:.4f}"
+    neighbours = result.blocks[-1]
+    assert neighbours["rule"] == "trade_del1" and neighbours["pairs"] <= 10 * 2 * len(truth)

@@ -46,6 +46,25 @@ def test_one_edit_block_finds_substitutions_and_insertions_in_one_city():
     assert pairs.get(("b", "e")) == "trade"  # the same trade key in another city: the trade rule's, not this one's
 
 
+def test_one_edit_block_keeps_each_records_nearest_neighbours():
+    """Thirty companies one character apart on one street: each record keeps NEIGHBOURS pairs (and any
+    pair another record keeps), the one at its own door among them, so the rule grows with the records."""
+    from crmtool.dedupe.blocking import NEIGHBOURS
+    from crmtool.synth import vocab
+
+    chars = [c for c, _ in vocab.TRADE_CHARS][:30]
+    rows = [{"id": f"n{i:02d}", "name": f"北京{c}远科技有限公司", "address": f"北京市海淀区中关村大街{i + 1}号"}
+            for i, c in enumerate(chars)]
+    rows.append({"id": "typo", "name": "北京" + chars[7] + "远科枝有限公司", "address": "北京市海淀区中关村大街8号"})
+    rows.append({"id": "typo2", "name": chars[17] + "远科枝", "address": "北京市海淀区中关村大街18号"})
+    pairs = [p for p, rule in _pairs(rows).items() if rule == "trade_del1"]
+    per_record = pd.Series([k for p in pairs for k in p]).value_counts()
+    assert len(pairs) <= NEIGHBOURS * len(rows) < len(chars) * (len(chars) - 1) // 2
+    assert ("n07", "typo") in pairs  # at its door: ranked first
+    assert ("n17", "typo2") in pairs  # a short name placed by its address
+    assert per_record[[r["id"] for r in rows[:len(chars)]]].min() >= NEIGHBOURS  # the bound cuts no one below it
+
+
 def test_one_edit_block_needs_a_record_without_a_valid_code():
     invalid = CODE_B[:-1] + ("0" if CODE_B[-1] != "0" else "1")
     pairs = _pairs([
@@ -122,7 +141,7 @@ def test_pattern_table_weights_are_the_sum_of_the_level_weights():
                    for f, levels in FIELD_LEVELS.items())
     assert np.allclose(table.weight[pattern], expected)
     p = encode({f: np.array([1 if f in ("code", "phone") else 0]) for f in FIELD_LEVELS})[0]
-    assert table.text[p] == "code_equal_valid+14.0; phone_match+8.0"
+    assert table.reasons(p) == "code_equal_valid+14.0; phone_match+8.0"
 
 
 @pytest.mark.parametrize("batch", [1, 3])
