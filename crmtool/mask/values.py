@@ -12,7 +12,7 @@ import re
 import unicodedata
 from typing import Callable
 
-from crmtool.canon.uscc import USCC_CHARSET, complete_uscc, is_valid_uscc
+from crmtool.canon.uscc import ORG_CHECK_CHARS, USCC_CHARSET, org_code_check, uscc_check
 from crmtool.mask.pseudonym import DIGITS, GIVEN_NAME_CHARS, HEX, draw
 
 HIDDEN = "*"
@@ -22,6 +22,7 @@ _ID15 = re.compile(r"[0-9]{8}[0-9*]{7}")
 _MOBILE = re.compile(r"(?:\+?86|0086)?(1[0-9]{2}[0-9*]{8})")
 _EXTENSION = re.compile(r"(?:;ext=|ext\.?|转|#|-)([0-9*]{1,6})$", re.IGNORECASE)
 _LANDLINE = re.compile(r"(?:(?:\+?86|0086)(?=[1-9])|(?=0))?(0?(?:[12][0-9]|[3-9][0-9]{2}))?([0-9*]{5,8})")
+_PHONE_SPLIT = re.compile(r"([;；,，/、|\n]+)")
 _USCC = re.compile(r"[0-9A-Z*]{18}")
 INDIVIDUAL_BUSINESS = "92"
 """Credit codes of 个体工商户 (registration 9, type 2): registered to a natural person; they keep 2 characters, not 8."""
@@ -33,6 +34,9 @@ _TEXT_PATTERNS = (  # order matters: an ID number is also a credit code's shape
     ("mobile", re.compile(r"(?<![0-9*+])(?:\+?86[ \-]?)?1[3-9][0-9]{9}(?![0-9*])")),
     ("landline", re.compile(r"(?<![0-9*+])(?:\+?86[ \-]?|0)[1-9][0-9]{1,2}[ \-]?[2-9][0-9]{6,7}(?![0-9*])")),
 )
+
+
+_PHONE_PATTERN = re.compile("|".join(p.pattern for k, p in _TEXT_PATTERNS if k in ("mobile", "landline")))
 
 
 def hide_all(value: str) -> str:
@@ -92,8 +96,24 @@ def mask_landline(value: str, key: bytes | None = None) -> str:
 
 
 def mask_phone(value: str, key: bytes | None = None) -> str:
-    """A column of both: each value as a mobile when it is one, else as a landline."""
-    return (mask_mobile if _MOBILE.fullmatch(_compact(value)) else mask_landline)(value, key)
+    """A column of both, and of cells with several numbers (13800138000/010-62551234, 微信同号 notes):
+    each number as a mobile or a landline; a part that holds no number is hidden whole."""
+    parts = _PHONE_SPLIT.split(value)
+    return "".join(part if i % 2 else _mask_phone_part(part, key) for i, part in enumerate(parts))
+
+
+def _mask_phone_part(part: str, key: bytes | None) -> str:
+    if not part.strip():
+        return part
+    compact = _compact(part)
+    if _MOBILE.fullmatch(compact):
+        return mask_mobile(part, key)
+    if _LANDLINE.fullmatch(compact) or _EXTENSION.search(compact):
+        masked = mask_landline(part, key)
+        if set(masked) != {HIDDEN}:
+            return masked
+    found = _PHONE_PATTERN.sub(lambda m: _mask_phone_part(m.group(0), key), part)
+    return found if found != part else hide_all(part)
 
 
 def mask_email(value: str, key: bytes | None = None) -> str:
@@ -147,20 +167,35 @@ def mask_address(value: str, key: bytes | None = None) -> str:
 
 def mask_credit_code(value: str, key: bytes | None = None, valid_codes: bool = False) -> str:
     """The first 8 characters (registration authority, type, region) kept, except for individual businesses
-    (2 kept); keyed: a pseudonym of the rest, whose check characters are valid only with `valid_codes`."""
-    code = _compact(value)
+    (2 kept). Keyed: the organisation code (positions 9-17) becomes a pseudonym of itself, so codes that
+    share it still do; with `valid_codes` a code keeps its validity (each check character right when it
+    was right), without it both check characters are wrong, so no token passes for a real code."""
+    from crmtool.cleanse.credit_code import normalise_credit_code
+
+    code = normalise_credit_code(value)[0]
     if not _USCC.fullmatch(code):
         return hide_all(value)
     keep = 2 if code.startswith(INDIVIDUAL_BUSINESS) else 8
     if key is None or HIDDEN in code:
         return code[:keep] + HIDDEN * (18 - keep)
-    body = code[:keep] + draw(key, "credit_code", code, USCC_CHARSET, 16 - keep)
-    if valid_codes:
-        return complete_uscc(body)
-    token = body + draw(key, "credit_code_check", code, USCC_CHARSET, 2)
-    if is_valid_uscc(token):
-        token = token[:17] + USCC_CHARSET[(USCC_CHARSET.index(token[17]) + 1) % len(USCC_CHARSET)]
-    return token
+    head = code[:keep] + draw(key, "uscc_region", code[:8], DIGITS, 8 - keep)
+    org = draw(key, "org_code", code[8:17], USCC_CHARSET, 8)
+    org_ok = valid_codes and _checks_out(code[8:16], code[16], org_code_check)
+    body = head + org + _check_char(org_code_check(org), org_ok, ORG_CHECK_CHARS)
+    uscc_ok = valid_codes and _checks_out(code[:17], code[17], uscc_check)
+    return body + _check_char(uscc_check(body), uscc_ok, USCC_CHARSET)
+
+
+def _checks_out(body: str, check: str, compute: Callable[[str], str]) -> bool:
+    try:
+        return compute(body) == check
+    except (KeyError, ValueError):
+        return False
+
+
+def _check_char(right: str, valid: bool, charset: str) -> str:
+    """The right check character, or the next one of its set (deterministically wrong)."""
+    return right if valid else charset[(charset.index(right) + 1) % len(charset)]
 
 
 def scrub_text(value: str, key: bytes | None = None) -> str:
