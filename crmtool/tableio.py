@@ -19,9 +19,9 @@ if TYPE_CHECKING:
 
 WRITE_SUFFIXES = (".csv", ".xlsx", ".parquet")
 _FORMULA_START = re.compile(r"^[=+\-@\t\r]")
-_PLAIN_NUMBER = re.compile(r"^[+\-]?\d[\d\s.,;()+\-]*$|^[+\-]?\d[\d\s()\-]*;ext=\d+$")
-"""Numbers and phone numbers (+8613800138000, +86 10 6234 5678;ext=801, -12.5): no letters, no
-function call, nothing a spreadsheet could run."""
+_PLAIN_NUMBER = re.compile(r"^[+\-]?\d[\d\s.,()]*(?:;ext=\d+)?$")
+"""Numbers and phone numbers (+8613800138000, +86 10 6234 5678;ext=801, -12.5): a sign at the start
+only, no operator after it (-1+1 is a formula), no letters, nothing a spreadsheet could run."""
 
 
 def neutralise_formulas(series: "pd.Series") -> "pd.Series":

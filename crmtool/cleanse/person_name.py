@@ -14,7 +14,7 @@ from crmtool.issues import Severity
 
 ATTRIBUTES = ("surname", "title", "script")
 
-_COMPOUND = ("欧阳", "司马", "上官", "诸葛", "东方", "皇甫", "令狐", "公孙", "慕容", "尉迟", "长孙", "宇文",
+COMPOUND_SURNAMES = ("欧阳", "司马", "上官", "诸葛", "东方", "皇甫", "令狐", "公孙", "慕容", "尉迟", "长孙", "宇文",
              "司徒", "夏侯", "轩辕", "端木", "独孤", "南宫", "西门", "澹台", "申屠", "闻人", "赫连", "呼延", "钟离")
 # Single-character surnames of the 百家姓 and the most common modern ones (covers > 95 % of people).
 SURNAMES = frozenset(
@@ -99,8 +99,8 @@ def check_person_name(value: str) -> Outcome:
             return Outcome(None, False, {}, [Finding("person_name.format", Severity.ERROR, "not a person's name")])
         if "·" not in text and len(text) > 4:
             findings.append(Finding("person_name.long", Severity.WARNING, "unusually long for a Chinese name"))
-        surname = next((c for c in _COMPOUND if text.startswith(c) and len(text) > 2), text[0])
-        if "·" not in text and surname not in SURNAMES and surname not in _COMPOUND:
+        surname = next((c for c in COMPOUND_SURNAMES if text.startswith(c) and len(text) > 2), text[0])
+        if "·" not in text and surname not in SURNAMES and surname not in COMPOUND_SURNAMES:
             findings.append(Finding("person_name.unknown_surname", Severity.INFO,
                                     f"{surname} is not a common Chinese surname"))
         content = title is not None or noted or written != to_simplified(written)

@@ -25,6 +25,7 @@ def dedupe(
     decisions: Path | None = typer.Option(None, "--decisions", help="Reviewer decisions store (default: dedupe_decisions.duckdb next to --out)."),
     golden: Path | None = typer.Option(None, "--golden", help="Also write one golden record per cluster, with each field's source row."),
     sheet: str | None = typer.Option(None, "--sheet", help="Sheet of a workbook INPUT (name or 1-based number)."),
+    unmasked: bool = typer.Option(False, "--unmasked", help="Write the review workbook without masking phones, credit codes and addresses (see docs/mask.md)."),
     as_json: bool = typer.Option(False, "--json", help="Print the summary as JSON."),
 ) -> int:
     """Deduplicate accounts: block, score, decide, cluster; every merge with its reasons. With --leads, match leads to accounts."""
@@ -38,7 +39,7 @@ def dedupe(
     if account_key:
         raise ConfigError("--account-key is only used with --leads")
     summary = run_dedupe(input_path, key, out, pairs=pairs, review=review, against=against, decisions=decisions,
-                         golden=golden, sheet=sheet)
+                         golden=golden, sheet=sheet, masked=not unmasked)
     _render(summary, as_json)
     return ExitCode.OK
 

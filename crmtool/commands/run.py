@@ -21,6 +21,7 @@ def run(
     accept_failures: Optional[str] = typer.Option(None, "--accept-failures", metavar="REASON", help="Load although error-level rules fail; the reason is kept in the manifest."),
     run_id: Optional[str] = typer.Option(None, "--run-id", help="Name the new run (default: date-time and a random suffix)."),
     as_json: bool = typer.Option(False, "--json", help="Print the run summary as JSON."),
+    unmasked: bool = typer.Option(False, "--unmasked", help="Write report.html and failures.xlsx without masking personal data; recorded in the manifest (see docs/mask.md)."),
 ) -> int:
     """Run a migration: backup, read, cleanse, dedupe, enrich, map, verify, load, into runs/RUN_ID/."""
     from crmtool.run import RunOptions, run_migration
@@ -30,7 +31,7 @@ def run(
 
         raise ConfigError("--resume and --run-id exclude each other: a resumed run keeps its id")
     progress = None if as_json else _Progress()
-    options = RunOptions(dry_run=dry_run, resume=resume, accept_failures=accept_failures, run_id=run_id,
+    options = RunOptions(dry_run=dry_run, resume=resume, accept_failures=accept_failures, run_id=run_id, unmasked=unmasked,
                          on_stage=progress.event if progress else None)
     try:
         summary = run_migration(migration, options)

@@ -27,6 +27,7 @@ def scan(
     fmt: Format = typer.Option(Format.text, "--format", help="text (tables), json (the scan result) or junit (XML, one testcase per check)."),
     as_json: bool = typer.Option(False, "--json", help="Same as --format json."),
     html: Path | None = typer.Option(None, "--html", metavar="OUT", help="Also write the HTML scan report with KPI trends."),
+    unmasked: bool = typer.Option(False, "--unmasked", help="Write the HTML report without masking ID numbers, phones, e-mails and credit codes (see docs/mask.md)."),
     objects: list[Path] | None = typer.Option(None, "--objects", metavar="MODEL.yaml", help="Custom object model file (repeatable): custom objects and fields are scanned too."),
     no_history: bool = typer.Option(False, "--no-history", help="Do not append this scan to the store's history (a look, not a measurement)."),
 ) -> int:
@@ -41,7 +42,7 @@ def scan(
     outcome = run_scan(expand_env(store), model, settings, fail_under=fail_under, record=not no_history)
     result = outcome.scan
     if html is not None:
-        _write_html(result, outcome.history, html)
+        _write_html(result, outcome.history, html, masked=not unmasked)
     if as_json or fmt is Format.json:
         from crmtool.console import print_json
 
@@ -59,7 +60,7 @@ def scan(
     return ExitCode.OK if result["status"] == "healthy" else ExitCode.GATE_FAILED
 
 
-def _write_html(result: dict, history, out: Path) -> None:
+def _write_html(result: dict, history, out: Path, masked: bool) -> None:
     from crmtool.console import err
 
     try:
@@ -68,5 +69,5 @@ def _write_html(result: dict, history, out: Path) -> None:
         from crmtool.errors import ConfigError
 
         raise ConfigError(f"--html: the scan report is not available in this build ({exc.name})") from None
-    path = write_scan_html(result, history, out)
+    path = write_scan_html(result, history, out, masked=masked)
     err.print(f"scan report: {path}", highlight=False)

@@ -32,6 +32,7 @@ def verify(
                                        "gx/ here (default: RUN_DIR/verify; none for DATA)."),
     no_gx: bool = typer.Option(False, "--no-gx", help="SQL engine only: no great-expectations cross-check or Data Docs."),
     as_json: bool = typer.Option(False, "--json", help="Print the result, the gate and every failing row as JSON."),
+    unmasked: bool = typer.Option(False, "--unmasked", help="Write failures.xlsx without masking ID numbers, phones, e-mails, names, addresses and credit codes (see docs/mask.md)."),
 ) -> int:
     """Verify mapped data: required, types, patterns, picklists, lengths, ranges, unique keys,
     relationships, credit codes, phones and e-mails, in DuckDB SQL and great-expectations; exit 1
@@ -39,7 +40,7 @@ def verify(
     from crmtool.run import verify_path
 
     run = verify_path(target, mapping=mapping, object_name=object_name, rule_files=rules, model_files=model_files,
-                      accept_failures=accept, out=out, engines=("sql",) if no_gx else ("sql", "gx"))
+                      accept_failures=accept, out=out, engines=("sql",) if no_gx else ("sql", "gx"), masked=not unmasked)
     _render(run, as_json)
     if run.error is not None:
         raise run.error

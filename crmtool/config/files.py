@@ -83,14 +83,48 @@ def load_yaml(path: str | Path) -> tuple[Any, LineIndex]:
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigFileError([Finding(str(path), 0, "", f"cannot read it ({exc})")]) from None
     try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        _check_expanded_size(node, path)
         data = yaml.safe_load(text)
-        node = yaml.compose(text)
+    except yaml.constructor.ConstructorError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        raise ConfigFileError([Finding(str(path), mark.line + 1 if mark else 0, "",
+                                       f"{exc.problem}: crmtool reads plain YAML, without language-specific tags")]) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         problem = getattr(exc, "problem", None) or str(exc)
         raise ConfigFileError([Finding(str(path), mark.line + 1 if mark else 0, "",
                                        f"not valid YAML: {problem}; check indentation and quoting")]) from None
     return data, LineIndex(node)
+
+
+MAX_EXPANDED_NODES = 100_000
+"""Far beyond any real configuration file; an alias bomb (billion laughs) expands to billions."""
+
+
+def _check_expanded_size(root: Any, path: Path) -> None:
+    """Refuse a document whose aliases expand it past MAX_EXPANDED_NODES, counted without expanding it
+    (each node's expanded size computed once, by identity)."""
+    import yaml
+
+    sizes: dict[int, int] = {}
+
+    def size(node: Any) -> int:
+        if id(node) not in sizes:
+            sizes[id(node)] = 1  # a node that contains itself counts once
+            if isinstance(node, yaml.MappingNode):
+                children = [c for pair in node.value for c in pair]
+            else:
+                children = node.value if isinstance(node, yaml.SequenceNode) else []
+            sizes[id(node)] = min(1 + sum(size(c) for c in children), MAX_EXPANDED_NODES + 1)
+            if sizes[id(node)] > MAX_EXPANDED_NODES:
+                raise ConfigFileError([Finding(str(path), node.start_mark.line + 1, "",
+                                               f"aliases expand this document past {MAX_EXPANDED_NODES:,} values "
+                                               "(an alias bomb?); write the values out")])
+        return sizes[id(node)]
+
+    if root is not None:
+        size(root)
 
 
 def validate(model: type[M], data: Any, path: str | Path, lines: LineIndex | None = None) -> M:

@@ -20,11 +20,22 @@ ANSWER = "是否同一公司"
 SHEET = "review"
 
 
-def write_review_workbook(review: pd.DataFrame, path: str | Path) -> Path:
-    """Write the review pairs (pipeline's `DedupeResult.review`) atomically as xlsx."""
+MASKED_FIELDS = {"credit_code": "credit_code", "phone": "phone", "address": "address"}
+"""The review columns masked when the workbook is to be sent; names stay (a reviewer compares them) and so
+do the pair's keys (the answers are read back by them)."""
+
+
+def write_review_workbook(review: pd.DataFrame, path: str | Path, *, masked: bool = True) -> Path:
+    """Write the review pairs (pipeline's `DedupeResult.review`) atomically as xlsx; `masked` (the default)
+    desensitises phones, credit codes, addresses and identifiers in any other column (docs/mask.md)."""
     import xlsxwriter
 
     path = Path(path)
+    if masked:
+        from crmtool.mask import mask_table
+
+        kinds = {f"{f}_{s}": k for f, k in MASKED_FIELDS.items() for s in "ab" if f"{f}_{s}" in review.columns}
+        review = mask_table(review, kinds, detect=False, keep=("pair_id", "key_a", "key_b", "score"))[0]
     columns = list(review.columns) + [ANSWER]
     with atomic_path(path, ".xlsx") as tmp:
         book = xlsxwriter.Workbook(str(tmp), {"strings_to_numbers": False, "strings_to_formulas": False,

@@ -81,7 +81,7 @@ def run_lead_match(input_path: str | Path, key: str, out: str | Path, *, against
 def run_dedupe(input_path: str | Path, key: str, out: str | Path, *, pairs: str | Path | None = None,
                review: str | Path | None = None, against: str | Path | None = None,
                decisions: str | Path | None = None, golden: str | Path | None = None,
-               sheet: str | None = None, processes: int | None = None) -> dict:
+               sheet: str | None = None, processes: int | None = None, masked: bool = True) -> dict:
     """Deduplicate one input file; write CLUSTERS (and PAIRS, the review workbook, golden records)."""
     from crmtool.dedupe.decisions import DEFAULT_FILE, load_decisions
     from crmtool.dedupe.pipeline import DedupeSettings, dedupe
@@ -103,7 +103,7 @@ def run_dedupe(input_path: str | Path, key: str, out: str | Path, *, pairs: str 
     if pairs:
         write_table(result.pairs, pairs)
     if review:
-        write_review_workbook(result.review, review)
+        write_review_workbook(result.review, review, masked=masked)
     if golden:
         write_table(result.golden, golden)
     summary = {"input": str(input_path), "out": str(out), **result.stats, "blocks": result.blocks,

@@ -102,13 +102,20 @@ def environment():
     return env
 
 
-def render(template: str, **context) -> str:
+def render(template: str, *, masked: bool = True, **context) -> str:
+    """The page; `masked` (the default: a report is meant to be sent) scrubs every ID number, phone,
+    e-mail and credit code from the rendered page and says so on it (docs/mask.md)."""
     from crmtool import __version__
 
     generated_at = context.pop("generated_at", None) or datetime.now(timezone.utc)
-    return environment().get_template(template).render(
-        version=__version__, generated=timestamp(generated_at), **context
+    page = environment().get_template(template).render(
+        version=__version__, generated=timestamp(generated_at), masked=masked, **context
     )
+    if not masked:
+        return page
+    from crmtool.mask import scrub_text
+
+    return scrub_text(page)
 
 
 def write_page(path: Path, page: str) -> Path:

@@ -18,13 +18,14 @@ if TYPE_CHECKING:
 TEMPLATE = "scan_report.html.j2"
 
 
-def render_scan_html(scan: dict, history: "pd.DataFrame | None", *, generated_at: datetime | None = None) -> str:
+def render_scan_html(scan: dict, history: "pd.DataFrame | None", *, generated_at: datetime | None = None,
+                     masked: bool = True) -> str:
     from crmtool.report.scan_view import build_scan_view
 
     view = build_scan_view(scan, history)
-    return render(TEMPLATE, view=view, title=view.title, report_kind="scan", generated_at=generated_at)
+    return render(TEMPLATE, view=view, title=view.title, report_kind="scan", generated_at=generated_at, masked=masked)
 
 
-def write_scan_html(scan: dict, history: "pd.DataFrame", out: Path) -> Path:
+def write_scan_html(scan: dict, history: "pd.DataFrame", out: Path, *, masked: bool = True) -> Path:
     """Write the page to `out` atomically and return its path."""
-    return write_page(Path(out), render_scan_html(scan, history))
+    return write_page(Path(out), render_scan_html(scan, history, masked=masked))

@@ -26,6 +26,7 @@ class RunOptions:
     resume: str | None = None
     accept_failures: str | None = None
     run_id: str | None = None
+    unmasked: bool = False
     on_stage: StageEvent | None = None
 
 
@@ -73,6 +74,7 @@ class RunContext:
             manifest.update(run_id=run_id, name=migration.name, dry_run=options.dry_run, target=redact(target_url),
                             stages={}, **fingerprint)
         manifest.setdefault("stages", {})
+        manifest["masked"] = not options.unmasked
         return cls(migration_path, migration, model, mappings, run, options, manifest, target_url)
 
     def save(self) -> None:

@@ -360,7 +360,7 @@ def verify(ctx: "RunContext") -> dict:
     rule_files = [ctx.migration.resolve(p) for p in ctx.migration.verify.rules]
     result = verify_frames(frames, ctx.model, list(ctx.mappings.values()), rule_files, out_dir=ctx.path("verify"),
                            known_keys=known, fail_on=ctx.migration.verify.fail_on,
-                           engines=ctx.migration.verify.engines)
+                           engines=ctx.migration.verify.engines, masked=not ctx.options.unmasked)
     add_issues(ctx, "verify", [failures_as_issues(result.failures)])
     return {**{k: v for k, v in result.summary().items() if k != "rows"}, "blocking": len(result.blocking())}
 
@@ -428,7 +428,7 @@ def report(ctx: "RunContext") -> str | None:
     try:
         from crmtool.report import write_run_report
 
-        return str(write_run_report(ctx.run.path))
+        return str(write_run_report(ctx.run.path, masked=not ctx.options.unmasked))
     except Exception as exc:  # noqa: BLE001 - the data is loaded; say what failed and go on
         warn_line(f"report.html could not be written: {exc}")
         return None

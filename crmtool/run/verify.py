@@ -186,7 +186,7 @@ class VerifyRun:
 
 def verify_path(target: Path, *, mapping: Path | None = None, object_name: str | None = None,
                 rule_files: Sequence[Path] = (), model_files: Sequence[Path] = (), accept_failures: str | None = None,
-                out: Path | None = None, engines: Sequence[str] = ("sql", "gx")) -> VerifyRun:
+                out: Path | None = None, engines: Sequence[str] = ("sql", "gx"), masked: bool = True) -> VerifyRun:
     """`crmtool verify` as a function. Outputs go to RUN_DIR/verify (or `out`); a run's manifest records
     the gate. A failed gate is returned (`error`), not raised, so that the caller can show the result first."""
     from crmtool.clock import now_iso
@@ -211,7 +211,7 @@ def verify_path(target: Path, *, mapping: Path | None = None, object_name: str |
         settings.mappings = [loaded] if loaded else []
         settings.notes.extend(notes)
     result = verify_frames(frames, settings.model, settings.mappings, [*settings.rule_files, *rule_files],
-                           engines=engines, out_dir=out, fail_on=settings.fail_on, skip=settings.skip)
+                           engines=engines, out_dir=out, fail_on=settings.fail_on, skip=settings.skip, masked=masked)
     error = None
     try:
         record = gate(result, accept_failures)

@@ -112,12 +112,14 @@ def verify_frames(
     known_keys: Mapping[str, Iterable[str]] | None = None,
     fail_on: str = "error",
     skip: Mapping[str, str] | None = None,
+    masked: bool = True,
 ) -> VerifyResult:
     """Verify the map stage's frames (object → provenance + fields as canonical text).
 
     `known_keys`: object → external ids already in the target, for relationships to records that are
     not among `frames`. `skip`: rule id → why it cannot be judged here (reported as skipped).
-    `out_dir`: write results.json, failures.csv, failures.xlsx and gx/ (Data Docs).
+    `out_dir`: write results.json, failures.csv, failures.xlsx and gx/ (Data Docs); failures.xlsx, the file
+    meant to be sent, is masked unless `masked` is False.
     """
     engines = tuple(engines)
     unknown = [e for e in engines if e not in ENGINES] + [o for o in frames if o not in model]
@@ -144,7 +146,7 @@ def verify_frames(
     results = _results(rules, skipped, sql, gx, failures)
     result = VerifyResult(results, failures, engines, sql.rows, fail_on, out)
     if out is not None:
-        _write(result, frames, sql.failures)
+        _write(result, frames, sql.failures, masked)
     return result
 
 
@@ -224,7 +226,7 @@ def _compare(entry: dict, sql_rows: set, gx) -> None:
                      + (f"; only GX: {', '.join(only_gx)}" if only_gx else ""))
 
 
-def _write(result: VerifyResult, frames: Mapping[str, "pd.DataFrame"], located: "pd.DataFrame") -> None:
+def _write(result: VerifyResult, frames: Mapping[str, "pd.DataFrame"], located: "pd.DataFrame", masked: bool) -> None:
     from crmtool.atomic import write_text_atomic
     from crmtool.tableio import write_table
     from crmtool.validate.workbook import write_failures_workbook
@@ -233,7 +235,7 @@ def _write(result: VerifyResult, frames: Mapping[str, "pd.DataFrame"], located: 
     out.mkdir(parents=True, exist_ok=True)
     write_text_atomic(out / RESULTS_FILE, json.dumps(result.results, ensure_ascii=False, indent=2) + "\n")
     write_table(result.failures, out / FAILURES_CSV)
-    write_failures_workbook(out / FAILURES_XLSX, result.results, located, frames)
+    write_failures_workbook(out / FAILURES_XLSX, result.results, located, frames, masked=masked)
     result.files = {"results": str(out / RESULTS_FILE), "failures_csv": str(out / FAILURES_CSV),
                     "failures_xlsx": str(out / FAILURES_XLSX)}
     if (out / GX_DIR / "index.html").exists():

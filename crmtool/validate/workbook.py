@@ -46,12 +46,15 @@ def sheet_names(rule_ids: list[str], reserved: tuple[str, ...] = ("summary",)) -
 
 
 def write_failures_workbook(path: str | Path, results: list[dict], failures: "pd.DataFrame",
-                            frames: Mapping[str, "pd.DataFrame"]) -> Path:
+                            frames: Mapping[str, "pd.DataFrame"], *, masked: bool = True) -> Path:
     """Write the workbook atomically; rules with failing rows get their own sheet(s). `failures` may hold
-    `_ord` (the row's position in its frame); without it rows are found by `_row_id`."""
+    `_ord` (the row's position in its frame); without it rows are found by `_row_id`. `masked` (the
+    default) desensitises every field by its kind and scrubs the messages (docs/mask.md)."""
     import xlsxwriter
 
     path = Path(path)
+    if masked:
+        frames, failures = _masked(frames, failures)
     failing = [r for r in results if r["rule_id"] in set(failures["rule_id"].unique())] if len(failures) else []
     names = sheet_names([r["rule_id"] for r in failing])
     by_rule = {rule_id: group for rule_id, group in failures.groupby("rule_id", sort=False)} if len(failures) else {}
@@ -67,6 +70,15 @@ def write_failures_workbook(path: str | Path, results: list[dict], failures: "pd
         finally:
             book.close()
     return path
+
+
+def _masked(frames: Mapping[str, "pd.DataFrame"], failures: "pd.DataFrame") -> tuple[dict, "pd.DataFrame"]:
+    from crmtool.mask import mask_table, scrub_text
+
+    failures = failures.copy()
+    if len(failures):
+        failures["message"] = failures["message"].map(lambda m: scrub_text(m) if isinstance(m, str) else m)
+    return {name: mask_table(frame)[0] for name, frame in frames.items()}, failures
 
 
 def _styles(book) -> dict:

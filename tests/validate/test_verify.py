@@ -55,7 +55,7 @@ def model():
 def written(model, tmp_path_factory):
     out = tmp_path_factory.mktemp("verify") / "verify"
     frames = dirty()
-    return verify_frames(frames, model, out_dir=out), out, frames
+    return verify_frames(frames, model, out_dir=out, masked=False), out, frames  # cell fidelity; masking: tests/mask
 
 
 def test_results_json_is_the_result(written):
