@@ -59,10 +59,10 @@ def _cut_note(text: str, findings: list[Finding]) -> tuple[str, bool]:
 
 def _not_a_full_name(text: str, title: str | None, base: str) -> Finding | None:
     """王总, 李先生 (a surname and a title), 老张, 小王 (a familiar form): a person, but no usable name."""
-    if title and (len(base) == 1 or base in _COMPOUND):
+    if title and (len(base) == 1 or base in COMPOUND_SURNAMES):
         return Finding("person_name.surname_only", Severity.ERROR,
                        f"only a surname and a title ({title}): ask for the full name")
-    if text[:1] in _FAMILIAR and (text[1:] in SURNAMES or text[1:] in _COMPOUND):
+    if text[:1] in _FAMILIAR and (text[1:] in SURNAMES or text[1:] in COMPOUND_SURNAMES):
         return Finding("person_name.surname_only", Severity.ERROR,
                        f"{text} is a familiar form of a surname, not a name: ask for the full name")
     return None
@@ -71,8 +71,8 @@ def _not_a_full_name(text: str, title: str | None, base: str) -> Finding | None:
 def _several_people(text: str) -> bool:
     """张伟 李娜: two full names with a space between (张 伟, 欧阳 娜娜 and 王 小明 are one person spaced)."""
     parts = text.split(" ")
-    return len(parts) > 1 and all(len(p) >= 2 and (p[0] in SURNAMES or p[:2] in _COMPOUND) for p in parts) and \
-        parts[0] not in _COMPOUND
+    return len(parts) > 1 and all(len(p) >= 2 and (p[0] in SURNAMES or p[:2] in COMPOUND_SURNAMES) for p in parts) and \
+        parts[0] not in COMPOUND_SURNAMES
 
 
 def check_person_name(value: str) -> Outcome:

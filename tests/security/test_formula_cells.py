@@ -7,7 +7,6 @@ from __future__ import annotations
 import zipfile
 
 import pandas as pd
-import pytest
 
 from crmtool.tableio import write_table
 
