@@ -39,7 +39,7 @@ def scan(
 
     settings = load_scan_config(config)
     model = load_object_model(*(objects or []))
-    outcome = run_scan(expand_env(store), model, settings, fail_under=fail_under, record=not no_history)
+    outcome = run_scan(expand_env(store, Path.cwd() / ".env"), model, settings, fail_under=fail_under, record=not no_history)
     result = outcome.scan
     if html is not None:
         _write_html(result, outcome.history, html, masked=not unmasked)
