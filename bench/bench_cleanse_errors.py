@@ -69,7 +69,7 @@ def score_both(truth, crmtool_cells):
 
 def print_totals(title: str, ours, theirs, seconds: tuple[float, float] | None, labelled: bool = True) -> None:
     print(f"\n{title}: {ours.errors:,} errors, {ours.fixable:,} of them fixable, {ours.clean:,} clean cells")
-    print(f"| measure | crmtool | plain script | target |\n| --- | ---: | ---: | --- |")
+    print("| measure | crmtool | plain script | target |\n| --- | ---: | ---: | --- |")
     for key, label in LABELS.items():
         if key == "change_right" and not labelled:
             continue

@@ -40,7 +40,7 @@ def main() -> int:
         for name, cmd in contenders.items():
             times[name].append(_time(cmd))
     print(f"load average before/after: {os.getloadavg()[0]:.2f}")
-    print(f"| command | runs | best s | median s |\n|---|---:|---:|---:|")
+    print("| command | runs | best s | median s |\n|---|---:|---:|---:|")
     for name, values in times.items():
         print(f"| {name} | {len(values)} | {min(values):.3f} | {statistics.median(values):.3f} |")
     median = statistics.median(times["crmtool --help"])

@@ -205,3 +205,19 @@ def test_other_packages_use_only_a_surfaced_package_s_surface():
             if node.module != package or not names <= surfaces[package]:
                 found.append(f"{path.relative_to(ROOT)}:{node.lineno}: from {node.module} import {', '.join(sorted(names))}")
     assert found == []
+
+
+def test_every_name_a_module_exports_is_defined_there():
+    """A name left in `__all__` after its function moved to another module would break `import *` and
+    mislead a reader about where the function lives."""
+    import importlib
+
+    missing = []
+    for path in sorted(PACKAGE.rglob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        if not any(isinstance(n, ast.Assign) and any(getattr(t, "id", None) == "__all__" for t in n.targets)
+                   for n in tree.body):
+            continue
+        module = importlib.import_module(_module_name(path))
+        missing += [f"{module.__name__}.{name}" for name in module.__all__ if not hasattr(module, name)]
+    assert missing == []

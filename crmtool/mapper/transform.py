@@ -304,4 +304,4 @@ def reason_issues(rows: "pd.DataFrame", reasons: "pd.DataFrame") -> "pd.DataFram
     return concat_issues([frame])
 
 
-__all__ = ["MapResult", "cleanse_fields", "map_object", "stable_hash"]
+__all__ = ["MapResult", "map_object", "stable_hash"]

@@ -99,7 +99,7 @@ def _not_a_workbook(path: Path, head: bytes) -> str:
         raise InputError(path, "is an XML file (e.g. Excel 2003 XML), not a workbook crmtool reads: open it in Excel and save as .xlsx")
     if _looks_like_text(head):
         return "text"
-    raise InputError(path, f"not a spreadsheet: the content is not an Excel or OpenDocument file (does not start like one)")
+    raise InputError(path, "not a spreadsheet: the content is not an Excel or OpenDocument file (does not start like one)")
 
 
 def _looks_like_text(head: bytes) -> bool:
