@@ -22,6 +22,7 @@ def dedupe(
     against: Path | None = typer.Option(None, "--against", help="Existing accounts: a CRM store (.duckdb with an accounts table) or any file `crmtool read` accepts; match the input against them."),
     leads: bool = typer.Option(False, "--leads", help="INPUT holds leads: match each to an existing account (--against) instead of deduplicating; OUT has one row per lead."),
     account_key: str | None = typer.Option(None, "--account-key", help="With --leads: the column that identifies an account in --against (default: the --key column)."),
+    rules: Path | None = typer.Option(None, "--rules", metavar="FILE", help="Dedupe rules (YAML): blocking, level weights, hard rules, thresholds; what it leaves out keeps the built-in rules (docs/dedupe.md, `crmtool dedupe-rules show`)."),
     decisions: Path | None = typer.Option(None, "--decisions", help="Reviewer decisions store (default: dedupe_decisions.duckdb next to --out)."),
     golden: Path | None = typer.Option(None, "--golden", help="Also write one golden record per cluster, with each field's source row."),
     sheet: str | None = typer.Option(None, "--sheet", help="Sheet of a workbook INPUT (name or 1-based number)."),
@@ -35,17 +36,18 @@ def dedupe(
     if not input_path.exists():
         raise InputError(input_path, "no such file")
     if leads:
-        return _match_leads(input_path, key, out, against, account_key, pairs or review or golden or decisions, sheet, as_json)
+        return _match_leads(input_path, key, out, against, account_key, pairs or review or golden or decisions, sheet,
+                            as_json, rules)
     if account_key:
         raise ConfigError("--account-key is only used with --leads")
     summary = run_dedupe(input_path, key, out, pairs=pairs, review=review, against=against, decisions=decisions,
-                         golden=golden, sheet=sheet, masked=not unmasked)
+                         golden=golden, sheet=sheet, masked=not unmasked, rules=rules)
     _render(summary, as_json)
     return ExitCode.OK
 
 
 def _match_leads(input_path: Path, key: str, out: Path, against: Path | None, account_key: str | None, extra,
-                 sheet: str | None, as_json: bool) -> int:
+                 sheet: str | None, as_json: bool, rules: Path | None) -> int:
     from crmtool.console import out as console, print_json
     from crmtool.dedupe.run import run_lead_match
     from crmtool.errors import ConfigError
@@ -54,7 +56,8 @@ def _match_leads(input_path: Path, key: str, out: Path, against: Path | None, ac
         raise ConfigError("--leads needs --against: the accounts to match the leads to")
     if extra:
         raise ConfigError("--leads writes one row per lead to --out; --pairs, --review, --golden and --decisions do not apply")
-    summary = run_lead_match(input_path, key, out, against=against, account_key=account_key or key, sheet=sheet)
+    summary = run_lead_match(input_path, key, out, against=against, account_key=account_key or key, sheet=sheet,
+                             rules=rules)
     if as_json:
         print_json(summary)
     else:

@@ -127,22 +127,24 @@ def _check_expanded_size(root: Any, path: Path) -> None:
         size(root)
 
 
-def validate(model: type[M], data: Any, path: str | Path, lines: LineIndex | None = None) -> M:
-    """`model.model_validate(data)`, with errors turned into findings that name file, line and field."""
+def validate(model: type[M], data: Any, path: str | Path, lines: LineIndex | None = None,
+             schema_command: str | None = None) -> M:
+    """`model.model_validate(data)`, with errors turned into findings that name file, line and field;
+    `schema_command` is the command that prints the file kind's allowed keys."""
     from pydantic import ValidationError
 
     try:
         return model.model_validate(data if data is not None else {})
     except ValidationError as exc:
-        raise ConfigFileError(validation_findings(exc, str(path), lines or LineIndex(None))) from None
+        raise ConfigFileError(validation_findings(exc, str(path), lines or LineIndex(None), schema_command)) from None
 
 
-def validation_findings(exc: Any, path: str, lines: LineIndex) -> list[Finding]:
+def validation_findings(exc: Any, path: str, lines: LineIndex, schema_command: str | None = None) -> list[Finding]:
     findings = []
     for error in exc.errors():
         loc = tuple(p for p in error["loc"] if not _is_union_tag(p))
         field = ".".join(str(p) for p in loc)
-        findings.append(Finding(path, lines.line(loc), field, _hint(error)))
+        findings.append(Finding(path, lines.line(loc), field, _hint(error, schema_command)))
     return findings
 
 
@@ -152,12 +154,14 @@ def _is_union_tag(part: Any) -> bool:
                                       or "[" in part)
 
 
-def _hint(error: dict) -> str:
+def _hint(error: dict, schema_command: str | None = None) -> str:
     kind, msg = error["type"], error["msg"]
     if kind == "missing":
         return "required, but missing"
     if kind == "extra_forbidden":
-        return "unknown key (a typo? see `crmtool mapping schema` for the allowed keys)"
+        return f"unknown key (a typo? see `{schema_command}` for the allowed keys)" if schema_command else "unknown key (a typo?)"
+    if kind == "value_error":
+        return msg.removeprefix("Value error, ")
     if kind == "literal_error":
         return msg.replace("Input should be", "should be")
     return msg[0].lower() + msg[1:] if msg else kind

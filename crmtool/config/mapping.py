@@ -214,7 +214,7 @@ def load_mapping(path: str | Path) -> Mapping:
     from crmtool.config.files import load_yaml, validate
 
     data, lines = load_yaml(path)
-    mapping = validate(Mapping, data, path, lines)
+    mapping = validate(Mapping, data, path, lines, "crmtool mapping schema")
     mapping.path = Path(path)
     mapping._lines = lines
     return mapping

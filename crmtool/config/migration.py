@@ -19,10 +19,11 @@ from __future__ import annotations
 import os
 import re
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal, Union
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator
+from pydantic import BaseModel, ConfigDict, Discriminator, Field, PrivateAttr, Tag, field_validator
 
+from crmtool.config.dedupe import DedupeRules
 from crmtool.errors import ConfigError
 
 DEFAULT_TARGET = "duckdb:///crm.duckdb"
@@ -32,10 +33,23 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
 
+def _rules_kind(value: object) -> str:
+    return "Path" if isinstance(value, str) else "Rules"
+
+
+# a file's path or the rules inline: told apart by the value's type, so that an error in inline rules
+# is reported at its own key rather than as "not a string"
+_RulesEntry = Annotated[Union[Annotated[str, Tag("Path")], Annotated[DedupeRules, Tag("Rules")]],
+                        Discriminator(_rules_kind)]
+
+
 class DedupeStage(_Strict):
     enabled: bool = True
     objects: list[str] = Field(default_factory=lambda: ["accounts"])
     against_target: bool = Field(True, description="Also match new records against the accounts already in the target.")
+    rules: dict[str, _RulesEntry] = Field(default_factory=dict, description="Per object, a dedupe rules file "
+                                                "(relative to the migration file) or the rules written inline; "
+                                                "what they leave out keeps the built-in rules (docs/dedupe.md).")
 
 
 class VerifyStage(_Strict):
@@ -61,6 +75,7 @@ class Migration(_Strict):
     load: LoadStage = Field(default_factory=LoadStage)
 
     _path: Path | None = PrivateAttr(None)
+    _lines: object = PrivateAttr(None)
 
     @field_validator("target")
     @classmethod
@@ -70,12 +85,32 @@ class Migration(_Strict):
         return value
 
     @property
+    def path_text(self) -> str:
+        return str(self._path) if self._path else "migration.yaml"
+
+    @property
     def base(self) -> Path:
         return self._path.parent if self._path else Path.cwd()
 
     def resolve(self, relative: str) -> Path:
         path = Path(relative)
         return path if path.is_absolute() else (self.base / path)
+
+    def dedupe_rules(self, base: DedupeRules) -> DedupeRules:
+        """The rules for `base.object` (the built-in rules): a file's or the inline section's over `base`."""
+        from crmtool.config.dedupe import load_dedupe_rules, rules_over
+
+        given = self.dedupe.rules.get(base.object)
+        if given is None:
+            return base
+        if isinstance(given, str):
+            return load_dedupe_rules(self.resolve(given), base)
+        lines = self._lines.line if self._lines is not None else (lambda _: 0)
+        return rules_over(given, base, self.path_text, lines, ("dedupe", "rules", base.object))
+
+    def dedupe_rule_files(self) -> list[Path]:
+        """The rules files the migration names (they are part of what a resumed run must find unchanged)."""
+        return [self.resolve(v) for v in self.dedupe.rules.values() if isinstance(v, str)]
 
     def target_url(self) -> str:
         """The target URL with ${VAR} expanded from the environment and .env; the secret stays out of files.
@@ -89,6 +124,7 @@ def load_migration(path: str | Path) -> Migration:
     data, lines = load_yaml(path)
     migration = validate(Migration, data, path, lines)
     migration._path = Path(path).resolve()
+    migration._lines = lines
     return migration
 
 

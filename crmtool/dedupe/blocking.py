@@ -149,6 +149,14 @@ BLOCK_RULES: list[BlockRule] = [
     BlockRule("trade_del1", _NEIGHBOURS, _NEIGHBOURS_SKIPPED, tuple(_NEIGHBOUR_SETUP), tuple(_NEIGHBOUR_CLEANUP)),
 ]
 
+
+
+def block_rules(names: tuple[str, ...] | list[str]) -> list[BlockRule]:
+    """The rules of BLOCK_RULES by name, in the order given (a rules file's `blocking.rules`)."""
+    by_name = {r.name: r for r in BLOCK_RULES}
+    return [by_name[n] for n in names]
+
+
 @dataclass
 class BlockingResult:
     """Per-rule counts; the candidate pairs stay in the engine (table `candidate_pairs`) to be streamed."""

@@ -4,10 +4,12 @@ Order of precedence (the last that applies wins):
 1. weight ≥ `match_at` → match; ≥ `review_at` → review; else non-match;
 2. different regions in otherwise equal names (region_conflict), or places that cannot be one in the
    names, addresses and area codes (place_conflict) → non-match unless the code or a phone agrees;
-3. equal valid credit codes → match;
+3. equal valid credit codes (must-link same_valid_code), or an equal phone (same_phone) → match;
 4. a reviewer's stored 是/否 for the pair;
 5. two different valid credit codes → non-match, whatever the names say;
 6. a branch and its head office (or two different branches) → non-match.
+Steps 2, 3, 5 and 6 are hard rules a rules file switches on and off (`hard_rules`: must_link and
+cannot_link, by the names after `rule:`); the built-in rules have all but same_phone.
 
 Everything but step 4 depends on the pair's levels only, so it is worked out once per comparison
 pattern (scoring.PatternTable) and looked up per pair; step 4 is applied per pair on top.
@@ -15,24 +17,37 @@ pattern (scoring.PatternTable) and looked up per pair; step 4 is applied per pai
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
+from crmtool.dedupe.rules import builtin_rules
+
 MATCH, REVIEW, NON_MATCH = "match", "review", "non-match"
 DECISIONS = (MATCH, REVIEW, NON_MATCH)  # decision codes 0, 1, 2
 RULES = ("", "rule:different_region", "rule:same_valid_code", "rule:reviewed_yes", "rule:reviewed_no",
-         "rule:different_valid_codes", "rule:branch_vs_head", "rule:different_place")  # rule codes 0..7
+         "rule:different_valid_codes", "rule:branch_vs_head", "rule:different_place", "rule:same_phone")  # codes 0..8
 CODE_AGREES = ("code_equal_valid", "code_equal", "org_code_equal", "code_close")
 _REVIEW_ANSWERS = {"是": (0, RULES.index("rule:reviewed_yes")), "否": (2, RULES.index("rule:reviewed_no"))}
 
 
 @dataclass(frozen=True)
 class Thresholds:
-    match_at: float = 6.0
-    review_at: float = 3.0
-    floor: float = 0.0  # pairs below this weight are not written to PAIRS
+    """By default the built-in rules' thresholds."""
+
+    match_at: float = field(default_factory=lambda: builtin_rules().thresholds.match)
+    review_at: float = field(default_factory=lambda: builtin_rules().thresholds.review)
+    floor: float = field(default_factory=lambda: builtin_rules().thresholds.floor)  # lower pairs are not written
+
+
+@dataclass(frozen=True)
+class HardRules:
+    """The hard rules in force, by name (crmtool.config.dedupe.MUST_LINK / CANNOT_LINK); by default the
+    built-in rules'."""
+
+    must_link: frozenset[str] = field(default_factory=lambda: frozenset(builtin_rules().hard_rules.must_link))
+    cannot_link: frozenset[str] = field(default_factory=lambda: frozenset(builtin_rules().hard_rules.cannot_link))
 
 
 @dataclass
@@ -45,8 +60,10 @@ class DecisionTable:
     strong: np.ndarray  # bool: the code or a phone agrees (allows a merge across cities)
 
 
-def decision_table(levels: pd.DataFrame, weight: np.ndarray, thresholds: Thresholds = Thresholds()) -> DecisionTable:
+def decision_table(levels: pd.DataFrame, weight: np.ndarray, thresholds: Thresholds | None = None,
+                   hard: HardRules | None = None) -> DecisionTable:
     """Decisions for rows of level names (one row per pattern, or per pair) and their weights."""
+    thresholds, hard = thresholds or Thresholds(), hard or HardRules()
     decision = np.where(weight >= thresholds.match_at, 0, np.where(weight >= thresholds.review_at, 1, 2)).astype(np.int8)
     rule = np.zeros(len(weight), dtype=np.int8)
     code, phone = levels["code"].to_numpy(), levels["phone"].to_numpy()
@@ -54,12 +71,15 @@ def decision_table(levels: pd.DataFrame, weight: np.ndarray, thresholds: Thresho
     before = [
         ((levels["region"].to_numpy() == "region_conflict") & ~strong, 2, "rule:different_region"),
         ((levels["region"].to_numpy() == "place_conflict") & ~strong, 2, "rule:different_place"),
-        (code == "code_equal_valid", 0, "rule:same_valid_code"),
+        (phone == "phone_match", 0, "rule:same_phone"),
+        (code == "code_equal_valid", 0, "rule:same_valid_code"),  # after same_phone: the stronger reason is named
     ]
     after = [
         (code == "code_conflict", 2, "rule:different_valid_codes"),
         (levels["branch"].to_numpy() == "branch_conflict", 2, "rule:branch_vs_head"),
     ]
+    in_force = hard.must_link | hard.cannot_link
+    before, after = ([r for r in rules if r[2].removeprefix("rule:") in in_force] for rules in (before, after))
     final = np.zeros(len(weight), dtype=bool)
     for mask, value, name in before + after:
         decision = np.where(mask, np.int8(value), decision)

@@ -13,12 +13,17 @@ import os
 import time
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
-from crmtool.dedupe.decide import DECISIONS, MATCH, REVIEW, RULES, Thresholds
+from crmtool.dedupe.decide import DECISIONS, MATCH, REVIEW, RULES, HardRules, Thresholds
+from crmtool.dedupe.rules import builtin_rules
 from crmtool.dedupe.scoring import DEFAULT_WEIGHTS, Weights
+
+if TYPE_CHECKING:
+    from crmtool.config.dedupe import DedupeRules
 
 CLUSTER_COLUMNS = ["cluster_id", "is_survivor", "reasons"]
 PAIR_COLUMNS = ["key_a", "key_b", "score", "decision", "reasons"]
@@ -30,13 +35,24 @@ _REVIEWED_YES = RULES.index("rule:reviewed_yes")
 class DedupeSettings:
     thresholds: Thresholds = field(default_factory=Thresholds)
     weights: Weights = DEFAULT_WEIGHTS
-    max_block: int = 1000
+    hard_rules: HardRules = field(default_factory=HardRules)
+    blocks: tuple[str, ...] = field(default_factory=lambda: tuple(builtin_rules().blocking.rules))  # BLOCK_RULES by name
+    max_block: int = field(default_factory=lambda: builtin_rules().blocking.max_block)
     processes: int = field(default_factory=lambda: os.cpu_count() or 1)  # name keys, DuckDB and rapidfuzz threads
     source_priority: dict | None = None
     recency: str | None = None
     decisions: dict[str, str] = field(default_factory=dict)  # pair_id → 是/否 (decisions.load_decisions)
     memory_limit: str = "256MB"  # DuckDB's cap for the blocking joins; beyond it they spill to a temporary directory
     score_batch: int = 500_000  # candidate pairs scored at a time
+
+    @classmethod
+    def from_rules(cls, rules: "DedupeRules", **options) -> "DedupeSettings":
+        """Settings that apply complete `rules` (crmtool.dedupe.rules.load_rules); `options` set the rest."""
+        t, hard = rules.thresholds, rules.hard_rules
+        return cls(thresholds=Thresholds(match_at=t.match, review_at=t.review, floor=t.floor),
+                   weights=Weights(rules.weights()),
+                   hard_rules=HardRules(frozenset(hard.must_link), frozenset(hard.cannot_link)),
+                   blocks=tuple(rules.blocking.rules), max_block=rules.blocking.max_block, **options)
 
 
 class DedupeResult:
@@ -84,7 +100,7 @@ def dedupe(table: pd.DataFrame, key: str, settings: DedupeSettings | None = None
     With `store` (the accounts already in the CRM, same key column), new rows are matched against it
     and against each other; store rows are never compared with each other and are not in the output.
     """
-    from crmtool.dedupe.blocking import block, block_table
+    from crmtool.dedupe.blocking import block, block_rules, block_table
     from crmtool.dedupe.cluster import cluster, cluster_ids
     from crmtool.dedupe.decisions import fingerprint_values
     from crmtool.engine import DuckDBEngine
@@ -110,14 +126,13 @@ def dedupe(table: pd.DataFrame, key: str, settings: DedupeSettings | None = None
     t = time.perf_counter()
     fp = fingerprint_values(everything) if settings.decisions else None
     with DuckDBEngine(threads=settings.processes, memory_limit=settings.memory_limit) as engine:
-        blocked = block(engine, block_keys, max_block=settings.max_block)
+        blocked = block(engine, block_keys, rules=block_rules(settings.blocks), max_block=settings.max_block)
         del block_keys
         timings["blocking"] = time.perf_counter() - t
         t = time.perf_counter()
         pairs = _score(blocked.batches(settings.score_batch), pair_keys, fp, settings)
     timings["scoring"] = time.perf_counter() - t
-    entity_code, entity_branch = np.where(pair_keys.valid, pair_keys.code, -1), pair_keys.branch
-    soft = {"name_region": pair_keys.city, "place": pair_keys.place.evidence(pair_keys.branch), "mobile": pair_keys.mobile}
+    entity_code, entity_branch, soft = _entity_constraints(pair_keys, settings.hard_rules)
     del pair_keys
     release_memory()
 
@@ -213,15 +228,29 @@ class _Tables:
 _TABLES: dict = {}
 
 
+def _entity_constraints(pair_keys, hard: HardRules) -> tuple[np.ndarray, np.ndarray, dict[str, np.ndarray]]:
+    """What one entity may hold only one of (crmtool.dedupe.cluster), as far as the cannot-link rules in
+    force ask: a valid code, a branch tag, a name region, a place; and always one mobile."""
+    none = np.full(len(pair_keys.code), -1, dtype=np.int64)
+    cannot = hard.cannot_link
+    code = np.where(pair_keys.valid, pair_keys.code, -1) if "different_valid_codes" in cannot else none
+    branch = pair_keys.branch if "branch_vs_head" in cannot else none
+    soft = {"name_region": pair_keys.city if "different_region" in cannot else none,
+            "place": pair_keys.place.evidence(pair_keys.branch) if "different_place" in cannot else none,
+            "mobile": pair_keys.mobile}
+    return code, branch, soft
+
+
 def _tables(settings: DedupeSettings) -> _Tables:
-    """Weights, decisions and reasons per comparison pattern, built once per (weights, thresholds)."""
+    """Weights, decisions and reasons per comparison pattern, built once per (weights, thresholds, hard rules)."""
     from crmtool.dedupe.decide import decision_table
     from crmtool.dedupe.scoring import PatternTable
 
-    cache_key = (settings.weights, settings.thresholds)
+    cache_key = (settings.weights, settings.thresholds, settings.hard_rules)
     if cache_key not in _TABLES:
         patterns = PatternTable(settings.weights)
-        _TABLES[cache_key] = _Tables(patterns, decision_table(patterns.levels, patterns.weight, settings.thresholds))
+        decisions = decision_table(patterns.levels, patterns.weight, settings.thresholds, settings.hard_rules)
+        _TABLES[cache_key] = _Tables(patterns, decisions)
     return _TABLES[cache_key]
 
 

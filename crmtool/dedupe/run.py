@@ -56,10 +56,11 @@ def _checked_key(table: pd.DataFrame, key: str, source: str | Path, option: str 
 
 
 def run_lead_match(input_path: str | Path, key: str, out: str | Path, *, against: str | Path, account_key: str,
-                   sheet: str | None = None, processes: int | None = None) -> dict:
+                   sheet: str | None = None, processes: int | None = None, rules: str | Path | None = None) -> dict:
     """Match the leads of one file to existing accounts (crmtool.dedupe.leads); write one row per lead."""
     from crmtool.dedupe.leads import match_leads
     from crmtool.dedupe.pipeline import DedupeSettings
+    from crmtool.dedupe.rules import load_rules
     from crmtool.read import read_table
     from crmtool.tableio import write_table
 
@@ -67,7 +68,7 @@ def run_lead_match(input_path: str | Path, key: str, out: str | Path, *, against
     _checked_key(leads, key, input_path)
     accounts = load_accounts(against)
     _checked_key(accounts, account_key, against, "--account-key")
-    settings = DedupeSettings(processes=processes or os.cpu_count() or 1)
+    settings = DedupeSettings.from_rules(load_rules(rules), processes=processes or os.cpu_count() or 1)
     found = match_leads(leads, key, accounts, account_key, settings)
     found = found.rename(columns={"lead_key": key})
     found["decision"] = found["decision"].astype("string")
@@ -81,18 +82,23 @@ def run_lead_match(input_path: str | Path, key: str, out: str | Path, *, against
 def run_dedupe(input_path: str | Path, key: str, out: str | Path, *, pairs: str | Path | None = None,
                review: str | Path | None = None, against: str | Path | None = None,
                decisions: str | Path | None = None, golden: str | Path | None = None,
-               sheet: str | None = None, processes: int | None = None, masked: bool = True) -> dict:
-    """Deduplicate one input file; write CLUSTERS (and PAIRS, the review workbook, golden records)."""
+               sheet: str | None = None, processes: int | None = None, masked: bool = True,
+               rules: str | Path | None = None) -> dict:
+    """Deduplicate one input file; write CLUSTERS (and PAIRS, the review workbook, golden records).
+    `rules`: a dedupe rules file over the built-in rules (crmtool.config.dedupe)."""
     from crmtool.dedupe.decisions import DEFAULT_FILE, load_decisions
     from crmtool.dedupe.pipeline import DedupeSettings, dedupe
+    from crmtool.dedupe.rules import load_rules
     from crmtool.dedupe.review import write_review_workbook
     from crmtool.read import read_table
     from crmtool.tableio import write_table
 
+    effective = load_rules(rules)
     table = read_table(input_path, sheet=sheet).table
     _checked_key(table, key, input_path)
     store_path = Path(decisions) if decisions else Path(out).parent / DEFAULT_FILE
-    settings = DedupeSettings(decisions=load_decisions(store_path), processes=processes or os.cpu_count() or 1)
+    settings = DedupeSettings.from_rules(effective, decisions=load_decisions(store_path),
+                                   processes=processes or os.cpu_count() or 1)
     store = load_accounts(against) if against else None
     if store is not None and key not in store.columns:
         raise ConfigError(f"--against {against}: its accounts have no column '{key}' to identify them")
@@ -107,7 +113,8 @@ def run_dedupe(input_path: str | Path, key: str, out: str | Path, *, pairs: str 
     if golden:
         write_table(result.golden, golden)
     summary = {"input": str(input_path), "out": str(out), **result.stats, "blocks": result.blocks,
-               "decisions_store": str(store_path), "stored_decisions": len(settings.decisions)}
+               "decisions_store": str(store_path), "stored_decisions": len(settings.decisions),
+               "rules": str(rules) if rules else "built-in"}
     if store is not None:
         summary["matched_accounts"] = int(result.clusters["matched_account"].notna().sum())
     return summary

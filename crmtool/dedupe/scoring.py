@@ -2,7 +2,7 @@
 
 Each field has comparison levels, checked in order; the first that holds is the pair's level for
 that field. A level's weight is log2(m/u): m = P(level | same company), u = P(level | different
-companies), set from what the levels mean on Chinese company data (documented in docs/dedupe.md)
+companies), set from what the levels mean on Chinese company data (the built-in rules file, docs/dedupe.md)
 rather than estimated by EM, so that results do not drift with the data. The pair's match weight is
 the sum; its reasons list every field that contributed, with its weight.
 
@@ -21,16 +21,10 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-# levels per field, in the order they are checked; digit 0 = the field says nothing
-FIELD_LEVELS: dict[str, tuple[str, ...]] = {
-    "code": ("code_equal_valid", "code_conflict", "code_equal", "org_code_equal", "code_close", "code_differ"),
-    "name": ("name_exact", "trade_exact", "trade_typo", "trade_similar", "name_differ"),
-    "region": ("region_same", "region_conflict", "place_conflict", "district_differ"),
-    "form": ("form_same", "form_differ"),
-    "branch": ("branch_conflict",),
-    "phone": ("phone_match", "phone_differ", "mobile_differ"),
-    "address": ("address_match", "address_contains", "address_differ", "number_differ"),
-}
+from crmtool.config.dedupe import COMPANY_LEVELS
+from crmtool.dedupe.rules import builtin_rules
+
+FIELD_LEVELS = COMPANY_LEVELS  # per field, its levels in the order they are checked; digit 0 = the field says nothing
 _RADIX = {f: len(levels) + 1 for f, levels in FIELD_LEVELS.items()}
 _STRIDE = dict(zip(FIELD_LEVELS, np.cumprod([1] + [_RADIX[f] for f in FIELD_LEVELS][:-1]).tolist(), strict=True))
 N_PATTERNS = int(np.prod(list(_RADIX.values())))
@@ -38,35 +32,10 @@ N_PATTERNS = int(np.prod(list(_RADIX.values())))
 
 @dataclass(frozen=True)
 class Weights:
-    """Match weights (log2 m/u) per comparison level."""
+    """Match weights (log2 m/u) per comparison level; by default the built-in rules' (rules/accounts.yaml,
+    where each level's meaning is noted)."""
 
-    levels: dict[str, float] = field(default_factory=lambda: {
-        "code_equal_valid": 14.0,   # both valid and equal: also a hard rule
-        "code_conflict": -20.0,      # both valid and different: also a hard rule
-        "code_equal": 12.0,          # equal but not a valid USCC (an old code, or a typo entered twice)
-        "org_code_equal": 10.0,      # the organisation-code part agrees (a typo in the region part)
-        "code_close": 7.0,           # within two edits of each other, one of them invalid: a typo / OCR slip
-        "code_differ": -5.0,
-        "name_exact": 8.0,
-        "trade_exact": 6.0,          # same trade-name key: region moved, form dropped, short form, 繁体 …
-        "trade_typo": 2.5,           # one character apart
-        "trade_similar": -2.0,
-        "name_differ": -8.0,
-        "region_same": 1.0,
-        "region_conflict": -8.0,     # also a hard rule unless code or phone agree
-        "place_conflict": -10.0,     # address / area code / name say other places; also a hard rule
-        "district_differ": -3.0,     # one city, two districts in the addresses
-        "form_same": 0.5,
-        "form_differ": -0.5,
-        "branch_conflict": -20.0,    # also a hard rule
-        "phone_match": 8.0,
-        "phone_differ": -1.0,
-        "mobile_differ": -3.0,       # both records carry a mobile, and they differ
-        "address_match": 3.0,
-        "address_contains": 2.0,     # one is the other plus detail (建国路88号 / 建国路88号SOHO现代城A座1205)
-        "address_differ": -1.0,
-        "number_differ": -4.0,       # two house numbers (人民路23号 / 人民路293号): another door, whatever the street
-    })
+    levels: dict[str, float] = field(default_factory=lambda: builtin_rules().weights())
 
     def __hash__(self) -> int:
         return hash(tuple(sorted(self.levels.items())))

@@ -40,6 +40,7 @@ class RunContext:
     options: "RunOptions"
     manifest: dict
     target_url: str = ""
+    dedupe_rules: dict = field(default_factory=dict)  # object → its complete DedupeRules (built-in + the migration's)
     _store_cache: dict = field(default_factory=dict)
 
     @classmethod
@@ -59,11 +60,15 @@ class RunContext:
                                   f"(objects: {', '.join(model.names())})")
             stem = _unique_stem(mapping.path.stem, mappings)
             mappings[stem] = mapping
+        rules = _dedupe_rules(migration, {m.object for m in mappings.values()})
         run, run_id = resolve_run_dir(migration_path, migration.run_dir, options.run_id, options.resume)
         target_url = migration.target_url()
         fingerprint = {"migration": {"path": str(migration_path.resolve()), "sha256": file_sha256(migration_path)},
                        "mappings": [{"stem": s, "path": str(m.path.resolve()), "object": m.object,
                                      "sha256": file_sha256(m.path)} for s, m in mappings.items()]}
+        if migration.dedupe_rule_files():
+            fingerprint["dedupe_rules"] = [{"path": str(p.resolve()), "sha256": file_sha256(p)}
+                                           for p in migration.dedupe_rule_files()]
         manifest = run.load_manifest()
         if options.resume:
             _check_unchanged(manifest, fingerprint, options.resume)
@@ -75,7 +80,7 @@ class RunContext:
                             stages={}, **fingerprint)
         manifest.setdefault("stages", {})
         manifest["masked"] = not options.unmasked
-        return cls(migration_path, migration, model, mappings, run, options, manifest, target_url)
+        return cls(migration_path, migration, model, mappings, run, options, manifest, target_url, rules)
 
     def save(self) -> None:
         self.run.save_manifest(self.manifest)
@@ -126,6 +131,20 @@ class RunContext:
         return self._store_cache[object_name]
 
 
+def _dedupe_rules(migration: "Migration", objects: set[str]) -> dict:
+    """The complete rules of each object the run deduplicates; a rules file or section that is broken, or
+    names an object the run does not deduplicate, is a ConfigError now, before any work."""
+    from crmtool.dedupe.rules import builtin_rules
+
+    settings = migration.dedupe
+    deduped = [o for o in settings.objects if o in objects] if settings.enabled else []
+    unused = sorted(set(settings.rules) - set(settings.objects))
+    if unused:
+        raise ConfigError(f"{migration.path_text}: dedupe.rules: rules for {', '.join(unused)}, which dedupe.objects "
+                          "does not list")
+    return {o: migration.dedupe_rules(builtin_rules(o)) for o in deduped}
+
+
 def _unique_stem(stem: str, taken: dict) -> str:
     name, n = stem, 2
     while name in taken:
@@ -134,10 +153,10 @@ def _unique_stem(stem: str, taken: dict) -> str:
 
 
 def _check_unchanged(manifest: dict, fingerprint: dict, run_id: str) -> None:
-    """A resumed run must have the same migration and mapping files as when it started."""
-    before = {m["path"]: m["sha256"] for m in manifest.get("mappings", [])}
+    """A resumed run must have the same migration, mapping and dedupe rules files as when it started."""
+    before = {m["path"]: m["sha256"] for m in manifest.get("mappings", []) + manifest.get("dedupe_rules", [])}
     before[manifest.get("migration", {}).get("path")] = manifest.get("migration", {}).get("sha256")
-    now = {m["path"]: m["sha256"] for m in fingerprint["mappings"]}
+    now = {m["path"]: m["sha256"] for m in fingerprint["mappings"] + fingerprint.get("dedupe_rules", [])}
     now[fingerprint["migration"]["path"]] = fingerprint["migration"]["sha256"]
     changed = sorted(p for p in set(before) | set(now) if before.get(p) != now.get(p))
     if changed:

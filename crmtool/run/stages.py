@@ -83,7 +83,7 @@ def _dedupe_object(ctx: "RunContext", object_name: str, frame: "pd.DataFrame") -
     """Cluster the object's rows (and match them against the store); survivors take the golden values."""
     import pandas as pd
 
-    from crmtool.dedupe.pipeline import dedupe as run_dedupe
+    from crmtool.dedupe.pipeline import DedupeSettings, dedupe as run_dedupe
 
     obj = ctx.model[object_name]
     columns = _dedupe_columns(obj, frame)
@@ -95,7 +95,7 @@ def _dedupe_object(ctx: "RunContext", object_name: str, frame: "pd.DataFrame") -
         if len(rows):
             store = pd.DataFrame({"_row_id": "store:" + rows[obj.external_id].astype("string"), "_source": "store",
                                   **{c: rows[f].astype("string") for c, f in columns.items() if f in rows}})
-    result = run_dedupe(table, "_row_id", store=store)
+    result = run_dedupe(table, "_row_id", DedupeSettings.from_rules(ctx.dedupe_rules[object_name]), store=store)
     write_frame(ctx, result.clusters, "dedupe", f"{object_name}_clusters.parquet")
     write_frame(ctx, result.pairs, "dedupe", f"{object_name}_pairs.parquet")
     clusters = result.clusters.set_index("_row_id")
@@ -244,6 +244,7 @@ def _match_accounts(ctx: "RunContext", object_name: str, mapped: "pd.DataFrame",
     import pandas as pd
 
     from crmtool.dedupe.leads import match_leads
+    from crmtool.dedupe.pipeline import DedupeSettings
 
     obj = ctx.model[object_name]
     refs = [f for f, target in obj.references.items() if target == "accounts" and f not in mapped]
@@ -262,7 +263,9 @@ def _match_accounts(ctx: "RunContext", object_name: str, mapped: "pd.DataFrame",
             leads[d.type] = mapped[field]
         if field in mapped and d.type in ("phone", "mobile") and "phone" not in leads:
             leads["phone"] = mapped[field]
-    found = match_leads(leads, "_key", accounts.astype({key: "string"}), key)
+    rules = ctx.dedupe_rules.get("accounts")
+    found = match_leads(leads, "_key", accounts.astype({key: "string"}), key,
+                        DedupeSettings.from_rules(rules) if rules is not None else None)
     mapped[refs[0]] = pd.Series(found["account_key"].to_numpy(), index=mapped.index, dtype="string")
     return mapped, int(mapped[refs[0]].notna().sum())
 
