@@ -14,7 +14,7 @@ import typer
 from crmtool import __version__
 from crmtool.exitcodes import ExitCode
 
-COMMAND_MODULES = ["backup", "read", "profile", "cleanse", "synth", "dedupe", "dedupe_rules", "review", "run", "mapping", "init", "scan", "verify", "targets", "rollback", "runs", "mask"]
+COMMAND_MODULES = ["backup", "read", "profile", "cleanse", "synth", "dedupe", "dedupe_rules", "review", "run", "mapping", "init", "scan", "verify", "targets", "rollback", "runs", "mask", "audit"]
 
 app = typer.Typer(
     name="crmtool",
@@ -51,6 +51,9 @@ for _name in COMMAND_MODULES:
 def main(argv: list[str] | None = None) -> int:
     """Entry point. Known errors become one line and their exit code; tracebacks only with --debug."""
     args = list(sys.argv[1:] if argv is None else argv)
+    from crmtool.commands.auditing import set_command_line
+
+    set_command_line(args)  # what an audited command records, its secrets redacted (docs/audit.md)
     _state["debug"] = "--debug" in args
     if _state["debug"]:
         args.remove("--debug")

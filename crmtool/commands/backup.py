@@ -7,11 +7,14 @@ from typing import List
 
 import typer
 
+from crmtool.commands.auditing import audited, current
+
 
 def register(app: typer.Typer) -> None:
     app.command("backup")(backup)
 
 
+@audited("backup")
 def backup(
     sources: List[Path] = typer.Argument(..., help="Files or folders to back up (folders are walked recursively)."),
     run_dir: Path = typer.Option(..., "--run-dir", help="Run directory; the copies go to RUN_DIR/backup/."),
@@ -26,7 +29,17 @@ def backup(
     from crmtool.console import out, print_json
     from crmtool.run import backup_sources
 
-    report = backup_sources(sources, run_dir, keep_changed=keep_changed)
+    audit = current()
+    audit.attach_run_dir(run_dir)
+    try:
+        report = backup_sources(sources, run_dir, keep_changed=keep_changed)
+    except Exception:
+        _audit_manifest_inputs(audit, run_dir)
+        raise
+    for e in report.entries:
+        audit.add_input(e.source, "source", sha256=e.sha256, size=e.size, backup=e.backup, status=e.status)
+    audit.counts = {status: sum(e.status == status for e in report.entries)
+                    for status in dict.fromkeys(e.status for e in report.entries)}
     if as_json:
         print_json(report.to_dict())
         return 0
@@ -38,3 +51,15 @@ def backup(
     if report.skipped:
         out.print(f"[dim]skipped lock files: {', '.join(report.skipped)}[/]")
     return 0
+
+
+def _audit_manifest_inputs(audit, run_dir: Path) -> None:
+    """A backup that failed part way: the inputs are the copies its manifest records."""
+    from crmtool.run import RunDir
+
+    try:
+        inputs = RunDir(run_dir).load_manifest().get("inputs") or [] if (run_dir / "manifest.json").is_file() else []
+    except Exception:  # noqa: BLE001 - the backup's own error is the one to show
+        return
+    for e in inputs:
+        audit.add_input(e.get("source"), "source", sha256=e.get("sha256"), size=e.get("size"), backup=e.get("backup"))

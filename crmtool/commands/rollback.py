@@ -6,6 +6,7 @@ from pathlib import Path
 
 import typer
 
+from crmtool.commands.auditing import audited, current
 from crmtool.exitcodes import ExitCode
 
 
@@ -13,6 +14,7 @@ def register(app: typer.Typer) -> None:
     app.command("rollback")(rollback)
 
 
+@audited("rollback")
 def rollback(
     run_id: str | None = typer.Argument(None, metavar="RUN_ID", show_default=False,
                                         help="The run to undo: its folder name under --runs-dir (crmtool runs lists them)."),
@@ -38,15 +40,23 @@ def rollback(
         raise ConfigError("give RUN_ID or --last (crmtool runs lists the runs)")
     run_id = run_id or last_changing_run(runs_dir).run_id
     run_dir = runs_dir / run_id
+    audit = current()
+    if (run_dir / "manifest.json").is_file():
+        audit.attach_run_dir(run_dir, run_id=run_id)
     url, model, base = run_target_url(run_dir, target)
+    audit.set_store(url, base=base, model=model, write=False)
     recorded = RunDir(run_dir).load_manifest().get("target")
     if recorded and recorded != redact(url):
         warn_line(f"the run loaded into {recorded}; rolling back in {redact(url)} (only rows this run wrote are touched)")
     if not yes:
         typer.confirm(f"Roll back run {run_id} in {redact(url)}: delete the rows it inserted and restore the rows "
                       "it updated?", abort=True)
+    for snapshot in sorted((run_dir / "snapshot").glob("*.parquet")):
+        audit.add_input(snapshot, "snapshot")
+    audit.write_store = True
     with open_target(url, model, base=base) as store:
         result = rollback_run(run_dir, store)
+    audit.counts = result["objects"]
     result["target"] = redact(url)
     if as_json:
         print_json(result)

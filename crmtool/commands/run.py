@@ -7,6 +7,7 @@ from typing import Optional
 
 import typer
 
+from crmtool.commands.auditing import audited, current
 from crmtool.exitcodes import ExitCode
 
 
@@ -14,6 +15,7 @@ def register(app: typer.Typer) -> None:
     app.command("run")(run)
 
 
+@audited("run")
 def run(
     migration: Path = typer.Argument(..., metavar="MIGRATION", help="The migration file (migration.yaml)."),
     dry_run: bool = typer.Option(False, "--dry-run", help="Do everything but write to the target; report what would be inserted, updated and left unchanged."),
@@ -32,7 +34,7 @@ def run(
         raise ConfigError("--resume and --run-id exclude each other: a resumed run keeps its id")
     progress = None if as_json else _Progress()
     options = RunOptions(dry_run=dry_run, resume=resume, accept_failures=accept_failures, run_id=run_id, unmasked=unmasked,
-                         on_stage=progress.event if progress else None)
+                         on_stage=progress.event if progress else None, audit=current())
     try:
         summary = run_migration(migration, options)
     finally:

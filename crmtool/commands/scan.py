@@ -7,6 +7,7 @@ from pathlib import Path
 
 import typer
 
+from crmtool.commands.auditing import audited, current
 from crmtool.exitcodes import ExitCode
 
 
@@ -20,6 +21,7 @@ def register(app: typer.Typer) -> None:
     app.command("scan")(scan)
 
 
+@audited("scan")
 def scan(
     store: str = typer.Option(..., "--store", metavar="TARGET", help="The CRM store: duckdb:///FILE.duckdb or postgresql://USER@HOST/DB[?schema=NAME]."),
     fail_under: float | None = typer.Option(None, "--fail-under", metavar="SCORE", min=0, max=100, help="Fail (exit 1) when the store's health is below SCORE (0-100)."),
@@ -39,8 +41,16 @@ def scan(
 
     settings = load_scan_config(config)
     model = load_object_model(*(objects or []))
-    outcome = run_scan(expand_env(store, Path.cwd() / ".env"), model, settings, fail_under=fail_under, record=not no_history)
+    url = expand_env(store, Path.cwd() / ".env")
+    audit = current()
+    if not no_history:  # a scan that appends to the store's history is audited there (docs/audit.md)
+        audit.set_store(url, model=model)
+        for path in [*([config] if config else []), *(objects or [])]:
+            audit.add_input(path, "config" if path == config else "objects")
+    outcome = run_scan(url, model, settings, fail_under=fail_under, record=not no_history)
     result = outcome.scan
+    audit.counts = {"scan_history_rows": outcome.recorded}
+    audit.details.update(scan_id=result.get("scan_id"), health=result.get("health"), status=result.get("status"))
     if html is not None:
         _write_html(result, outcome.history, html, masked=not unmasked)
     if as_json or fmt is Format.json:

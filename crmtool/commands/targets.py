@@ -12,7 +12,8 @@ def register(app: typer.Typer) -> None:
 
 
 def targets(as_json: bool = typer.Option(False, "--json", help="Print the list as JSON.")) -> int:
-    """List the installed targets (entry point group crmtool.targets): scheme, description, rollback support."""
+    """List the installed targets (entry point group crmtool.targets): scheme, description, rollback support, and
+    where the audit trail goes (the store's _crm_audit table, or only the run directory's audit.jsonl)."""
     from crmtool.console import out, print_json, warn_line
     from crmtool.load import discover
 
@@ -26,8 +27,9 @@ def targets(as_json: bool = typer.Option(False, "--json", help="Print the list a
     for item in installed:
         info = item.to_dict()
         rollback = ("yes" if info["can_rollback"] else "no") + (f": {info['rollback_note']}" if info["rollback_note"] else "")
-        rows.append([info["name"], ", ".join(f"{s}://" for s in info["schemes"]), info["description"], rollback])
-    print_table("Installed targets", ("name", "schemes", "description", "rollback"), rows, console=out)
+        audit = "_crm_audit table" if info["keeps_audit"] else "run directory only"
+        rows.append([info["name"], ", ".join(f"{s}://" for s in info["schemes"]), info["description"], rollback, audit])
+    print_table("Installed targets", ("name", "schemes", "description", "rollback", "audit"), rows, console=out)
     for warning in warnings:
         warn_line(warning)
     return ExitCode.OK

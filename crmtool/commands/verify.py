@@ -7,6 +7,7 @@ from typing import List, Optional
 
 import typer
 
+from crmtool.commands.auditing import audited, current
 from crmtool.exitcodes import ExitCode
 
 
@@ -14,6 +15,7 @@ def register(app: typer.Typer) -> None:
     app.command("verify")(verify)
 
 
+@audited("verify")
 def verify(
     target: Path = typer.Argument(..., metavar="RUN_DIR|DATA", show_default=False,
                                   help="A run directory (with manifest.json): verify its map/<object>.parquet. Or a data "
@@ -39,8 +41,18 @@ def verify(
     when error rules fail (unless --accept-failures REASON)."""
     from crmtool.run import verify_path
 
+    audit = current() if (target / "manifest.json").is_file() else None  # a run directory: audited there
+    if audit is not None:
+        audit.attach_run_dir(target)
+        for path in sorted((target / "map").glob(f"{object_name or '*'}.parquet")):
+            audit.add_input(path, "map")
+        for path in rules:
+            audit.add_input(path, "rules")
     run = verify_path(target, mapping=mapping, object_name=object_name, rule_files=rules, model_files=model_files,
                       accept_failures=accept, out=out, engines=("sql",) if no_gx else ("sql", "gx"), masked=not unmasked)
+    if audit is not None:
+        summary = run.result.summary()
+        audit.counts = {k: summary[k] for k in ("rules", "passed", "failed", "skipped", "disagree", "failing_rows")}
     _render(run, as_json)
     if run.error is not None:
         raise run.error

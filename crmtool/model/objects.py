@@ -136,6 +136,7 @@ class ObjectModel:
 
 
 BUILTIN = Path(__file__).with_name("objects.yaml")
+RESERVED_PREFIX = "_crm_"  # crmtool's own tables in a store: no object may be loaded, scanned or rolled back as one
 
 
 def load_object_model(*custom: str | Path) -> ObjectModel:
@@ -167,6 +168,10 @@ def _check_model(model: ObjectModel, files: tuple) -> None:
 
     where = str(files[-1]) if files else str(BUILTIN)
     for name, obj in model.objects.items():
+        if name.lower().startswith(RESERVED_PREFIX):
+            raise ConfigFileError([Finding(where, 0, f"objects.{name}", f"names starting with {RESERVED_PREFIX} are "
+                                           "crmtool's own tables in a store (_crm_audit, _crm_scan_history); "
+                                           "give the object another name")])
         if not obj.external_id:
             raise ConfigFileError([Finding(where, 0, f"objects.{name}.external_id", "required: the field that "
                                            "identifies a record (upserts and rollback key on it)")])

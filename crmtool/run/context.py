@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from crmtool.config.mapping import Mapping
     from crmtool.config.migration import Migration
     from crmtool.model import ObjectModel
+    from crmtool.run.audit import AuditRecord
 
 
 StageEvent = Callable[[str, str, dict], None]  # (stage, "start" | "done" | "skip", counts)
@@ -28,6 +29,7 @@ class RunOptions:
     run_id: str | None = None
     unmasked: bool = False
     on_stage: StageEvent | None = None
+    audit: "AuditRecord | None" = None  # told the run directory, target, inputs and counts (crmtool.run.audit)
 
 
 @dataclass

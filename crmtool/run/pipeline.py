@@ -36,11 +36,24 @@ class RunSummary:
 
 
 def run_migration(migration_path: str | Path, options: RunOptions | None = None) -> RunSummary:
-    """Run (or resume) the migration described by `migration_path`; see the module docstring."""
-    from crmtool.errors import GateFailed
-
+    """Run (or resume) the migration described by `migration_path`; see the module docstring. With
+    `options.audit`, the audit record learns the run directory and target as soon as they are known, and the
+    inputs and counts from the manifest however the run ends."""
     options = options or RunOptions()
     ctx = RunContext.open(Path(migration_path), options)
+    if options.audit is None:
+        return _run(ctx, options)
+    options.audit.attach_run_dir(ctx.run.path, create=True, run_id=ctx.run_id)
+    options.audit.set_store(ctx.target_url, base=ctx.migration.base, model=ctx.model, write=not options.dry_run)
+    try:
+        return _run(ctx, options)
+    finally:
+        options.audit.note_run(ctx.manifest)
+
+
+def _run(ctx: RunContext, options: RunOptions) -> RunSummary:
+    from crmtool.errors import GateFailed
+
     ctx.preflight()
     from crmtool.run import stages
 

@@ -35,6 +35,7 @@ FINDING_KEYS = ("object", "field", "kpi", "value", "threshold", "kind", "message
 class ScanOutcome:
     scan: dict
     history: "pd.DataFrame"  # the recent scans, this one included (for charts)
+    recorded: int = 0  # rows appended to the store's scan history (0 with record=False)
 
 
 def scan_store(url: str, model: "ObjectModel | None" = None, config: ScanConfig | None = None, **options) -> dict:
@@ -113,12 +114,11 @@ def _scan(store: "Store", model, config: ScanConfig, names: list[str], *, fail_u
         "trends": trends,
         "notes": notes,
     })
-    if record:
-        append_history(store, scan)
+    recorded = append_history(store, scan) if record else 0
     seconds["total"] = time.perf_counter() - started
     scan["seconds"] = {k: round(v, 3) for k, v in seconds.items()}
     history = read_history(store, history_scans)
-    return ScanOutcome(scan, history)
+    return ScanOutcome(scan, history, recorded)
 
 
 def _duplicates(store: "Store", name: str, obj, config: ScanConfig) -> "DuplicateRun | None":

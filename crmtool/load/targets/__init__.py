@@ -37,7 +37,7 @@ class Installed:
     def to_dict(self) -> dict:
         return {"name": self.name, "schemes": list(self.cls.scheme), "description": self.cls.description,
                 "can_rollback": bool(self.cls.can_rollback), "rollback_note": self.cls.rollback_note,
-                "source": self.source}
+                "keeps_audit": bool(getattr(self.cls, "keeps_audit", False)), "source": self.source}
 
 
 def discover() -> tuple[list[Installed], list[str]]:

@@ -22,6 +22,7 @@ from abc import ABC, abstractmethod
 from typing import TYPE_CHECKING, ClassVar
 
 if TYPE_CHECKING:
+    from datetime import datetime
     from pathlib import Path
 
     import pandas as pd
@@ -38,6 +39,7 @@ class Target(ABC):
     description: ClassVar[str] = ""
     can_rollback: ClassVar[bool] = True
     rollback_note: ClassVar[str] = ""  # why not, or with what limits, when can_rollback is False or partial
+    keeps_audit: ClassVar[bool] = False  # append_audit / read_audit: the store's own `_crm_audit` table (docs/audit.md)
 
     def __init__(self, url: str, model: "ObjectModel"):
         self.url = url
@@ -81,3 +83,15 @@ class Target(ABC):
     @abstractmethod
     def delete(self, object_name: str, keys: list[str]) -> None:
         """Delete these external ids, all or nothing (rollback of rows a run inserted)."""
+
+    def append_audit(self, record: dict, line: str) -> None:
+        """Append one audit record (`line` is its JSON text) to the store's `_crm_audit` table, creating the
+        table if it is missing. INSERT only: no target ever updates or deletes an audit row. Targets that
+        keep no audit table (keeps_audit False) are audited in the run directory only."""
+        raise NotImplementedError(f"{type(self).__name__} keeps no audit table")
+
+    def read_audit(self, *, since: "datetime | None" = None, command: "str | None" = None,
+                   limit: "int | None" = None) -> list[str]:
+        """The audit records (JSON lines), oldest first: those at or after `since` (naive UTC), of `command`,
+        only the newest `limit`. A store without the table has none."""
+        raise NotImplementedError(f"{type(self).__name__} keeps no audit table")

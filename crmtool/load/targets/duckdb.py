@@ -23,7 +23,8 @@ from crmtool.errors import ConfigError
 from crmtool.load.targets.base import Target
 from crmtool.load.targets.failures import target_error
 from crmtool.load.targets.frames import arrow_to_frame, empty_frame, keys_frame, meta_arrow, store_columns
-from crmtool.load.targets.sqltext import column_types, create_table, quote, to_text, typed_select
+from crmtool.load.targets.sqltext import (AUDIT_TABLE, audit_row, column_types, create_audit_table, create_table,
+                                          insert_audit, quote, select_audit, to_text, typed_select)
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -45,6 +46,7 @@ class DuckDBTarget(Target):
     description: ClassVar[str] = "DuckDB database file (one table per object)"
     can_rollback: ClassVar[bool] = True
     rollback_note: ClassVar[str] = "rows the run inserted are deleted, rows it updated are put back from the snapshot"
+    keeps_audit: ClassVar[bool] = True
 
     def __init__(self, url, model):
         super().__init__(url, model)
@@ -154,6 +156,31 @@ class DuckDBTarget(Target):
         key = quote(self.model[object_name].external_id)
         sql = f"DELETE FROM {quote(object_name)} WHERE {key} IN (SELECT key FROM _crm_rows)"
         self._write(object_name, "delete from", lambda: self.con.execute(sql), rows=keys_frame(keys))
+
+    def append_audit(self, record: dict, line: str) -> None:
+        import duckdb
+
+        table = quote(AUDIT_TABLE)
+        try:
+            self.con.execute("BEGIN TRANSACTION")
+            self.con.execute(create_audit_table(table))
+            self.con.execute(insert_audit(table, "?"), list(audit_row(record, line)))
+            self.con.execute("COMMIT")
+        except duckdb.Error as exc:
+            self._rollback()
+            raise target_error(self.url, f"cannot append to {AUDIT_TABLE}", exc) from None
+
+    def read_audit(self, *, since=None, command=None, limit=None) -> list[str]:
+        import duckdb
+
+        if not self._columns(AUDIT_TABLE):
+            return []
+        sql = select_audit(quote(AUDIT_TABLE), "?", since=since is not None, command=command is not None, limit=limit)
+        params = [p for p in (since, command) if p is not None]
+        try:
+            return [r[0] for r in self.con.execute(sql, params).fetchall()]
+        except duckdb.Error as exc:
+            raise target_error(self.url, f"cannot read {AUDIT_TABLE}", exc) from None
 
     def _write(self, object_name: str, action: str, work, rows) -> None:
         """`work()` over the rows registered as `_crm_rows`, in one transaction: all or nothing."""

@@ -24,7 +24,8 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 from crmtool.load.targets.base import Target
 from crmtool.load.targets.failures import target_error
 from crmtool.load.targets.frames import arrow_to_frame, empty_frame, keys_frame, meta_arrow, store_columns
-from crmtool.load.targets.sqltext import column_types, create_table, quote, to_text
+from crmtool.load.targets.sqltext import (AUDIT_TABLE, audit_row, column_types, create_audit_table, create_table,
+                                          insert_audit, quote, select_audit, to_text)
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -52,6 +53,7 @@ class PostgresTarget(Target):
     description: ClassVar[str] = "PostgreSQL database (one table per object, ?schema=NAME)"
     can_rollback: ClassVar[bool] = True
     rollback_note: ClassVar[str] = "rows the run inserted are deleted, rows it updated are put back from the snapshot"
+    keeps_audit: ClassVar[bool] = True
 
     def __init__(self, url, model):
         super().__init__(url, model)
@@ -173,6 +175,28 @@ class PostgresTarget(Target):
             con.execute(f"DELETE FROM {table} WHERE {key} IN (SELECT key FROM _crm_keys)")
 
         self._run(f"cannot delete from {object_name} (nothing was deleted)", work)
+
+    def append_audit(self, record: dict, line: str) -> None:
+        table = self.table(AUDIT_TABLE)
+
+        def work(con):
+            con.execute(f"CREATE SCHEMA IF NOT EXISTS {quote(self.schema)}")
+            con.execute(create_audit_table(table))
+            con.execute(insert_audit(table, "%s"), audit_row(record, line))
+
+        self._run(f"cannot append to {AUDIT_TABLE}", work)
+
+    def read_audit(self, *, since=None, command=None, limit=None) -> list[str]:
+        sql = select_audit(self.table(AUDIT_TABLE), "%s", since=since is not None, command=command is not None,
+                           limit=limit)
+        params = [p for p in (since, command) if p is not None]
+
+        def work(con):
+            if not self._columns(AUDIT_TABLE):
+                return []
+            return [r[0] for r in con.execute(sql, params).fetchall()]
+
+        return self._run(f"cannot read {AUDIT_TABLE}", work)
 
 
 def _stage_keys(con, keys: list[str]) -> None:

@@ -60,3 +60,45 @@ def create_table(obj: "ObjectDef", table: str, primary_key: bool = True) -> str:
     columns = ", ".join(f"{quote(c)} {t}" for c, t in column_types(obj).items())
     key = f", PRIMARY KEY ({quote(obj.external_id)})" if primary_key else ""
     return f"CREATE TABLE IF NOT EXISTS {table} ({columns}{key})"
+
+
+# ------------------------------------------------------------------------------- the audit table (docs/audit.md)
+
+AUDIT_TABLE = "_crm_audit"
+AUDIT_COLUMNS = {"id": "VARCHAR NOT NULL", "started_at": "TIMESTAMP NOT NULL", "command": "VARCHAR NOT NULL",
+                 "user_name": "VARCHAR", "host": "VARCHAR", "run_id": "VARCHAR", "exit_code": "INTEGER NOT NULL",
+                 "record": "VARCHAR NOT NULL"}
+"""One row per audited command: the record's key fields for SQL, and the whole record as its JSON line.
+crmtool only ever INSERTs into it (never UPDATE or DELETE), and no object can be called `_crm_…`."""
+
+
+def create_audit_table(table: str) -> str:
+    columns = ", ".join(f"{quote(c)} {t}" for c, t in AUDIT_COLUMNS.items())
+    return f"CREATE TABLE IF NOT EXISTS {table} ({columns})"
+
+
+def audit_row(record: dict, line: str) -> tuple:
+    """The table's values for a record (`line` is its JSON text); its `at` as `started_at`, naive UTC like
+    `_crm_loaded_at`."""
+    import datetime as dt
+
+    at = dt.datetime.fromisoformat(record["at"])
+    if at.tzinfo is not None:
+        at = at.astimezone(dt.timezone.utc).replace(tzinfo=None)
+    return (record["id"], at, record["command"], record.get("user"), record.get("host"), record.get("run_id"),
+            int(record["exit_code"]), line)
+
+
+def insert_audit(table: str, placeholder: str) -> str:
+    values = ", ".join([placeholder] * len(AUDIT_COLUMNS))
+    return f"INSERT INTO {table} ({', '.join(map(quote, AUDIT_COLUMNS))}) VALUES ({values})"
+
+
+def select_audit(table: str, placeholder: str, *, since: bool, command: bool, limit: int | None) -> str:
+    """The records (JSON text), oldest first; with `limit`, the newest `limit` of them. `since` and
+    `command` add a parameter each (in that order)."""
+    where = [f"started_at >= {placeholder}"] * since + [f"command = {placeholder}"] * command
+    clause = f" WHERE {' AND '.join(where)}" if where else ""
+    inner = (f"SELECT record, started_at, id FROM {table}{clause} ORDER BY started_at DESC, id DESC"
+             + (f" LIMIT {int(limit)}" if limit is not None else ""))
+    return f"SELECT record FROM ({inner}) AS newest ORDER BY started_at, id"
