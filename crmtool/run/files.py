@@ -11,6 +11,7 @@ if TYPE_CHECKING:
     from crmtool.run.context import RunContext
 
 SURVIVOR, STORE_ID, FINAL_ID = "_survivor", "_store_id", "_final_id"
+REJECTED = "_rejected"  # map/<object>_rejected.parquet: the rows the map stage set aside, beside map/<object>.parquet
 
 
 def write_frame(ctx: "RunContext", frame: "pd.DataFrame", *parts: str) -> None:

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 from crmtool.issues import PROVENANCE
 from crmtool.load import text_isin
-from crmtool.run.files import FINAL_ID, SURVIVOR, final_ids, read_frame
+from crmtool.run.files import FINAL_ID, REJECTED, SURVIVOR, final_ids, read_frame
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -44,7 +44,7 @@ def _object_outcomes(ctx: "RunContext", object_name: str) -> tuple["pd.DataFrame
     merged_rows = enriched[enriched[SURVIVOR] != enriched["_row_id"]]
     merged = pd.DataFrame({"_row_id": merged_rows["_row_id"], "external_id": merged_rows.get(key),
                            "outcome": "merged", "detail": "merged into " + merged_rows[FINAL_ID].fillna("?")})
-    rejected_rows = read_frame(ctx, "map", f"{object_name}_rejected.parquet")
+    rejected_rows = read_frame(ctx, "map", f"{object_name}{REJECTED}.parquet")
     rejected = pd.DataFrame({"_row_id": rejected_rows["_row_id"], "external_id": pd.NA, "outcome": "rejected",
                              "detail": rejected_rows["reasons"]})
     loaded_rows = read_frame(ctx, "map", f"{object_name}.parquet")

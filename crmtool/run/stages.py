@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 from crmtool.errors import ConfigError, GateFailed
 from crmtool.issues import PROVENANCE
 from crmtool.load import text_isin
-from crmtool.run.files import FINAL_ID, STORE_ID, SURVIVOR, add_issues, final_ids, read_frame, write_frame
+from crmtool.run.files import FINAL_ID, REJECTED, STORE_ID, SURVIVOR, add_issues, final_ids, read_frame, write_frame
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -208,7 +208,7 @@ def map_stage(ctx: "RunContext") -> dict:
         mapped, duplicates = _reject_duplicate_ids(mapped, key)
         rejected_frame = pd.concat([rejected_frame, duplicates], ignore_index=True)
         write_frame(ctx, mapped, "map", f"{object_name}.parquet")
-        write_frame(ctx, rejected_frame, "map", f"{object_name}_rejected.parquet")
+        write_frame(ctx, rejected_frame, "map", f"{object_name}{REJECTED}.parquet")
         if object_name in referred:
             indexes[object_name] = _relation_index(ctx, object_name, frame, mapped)
         done[object_name] = mapped

@@ -71,9 +71,13 @@ def run_settings(run_dir: Path, model_files: Sequence[Path] = ()) -> Settings:
 
 
 def run_dir_frames(run_dir: Path, objects: Sequence[str] = ()) -> dict[str, "pd.DataFrame"]:
-    """The map stage's output of a run, object by object (in the order of `objects` if given)."""
+    """The map stage's output of a run, object by object (in the order of `objects` if given); the rows
+    it set aside (`<object>_rejected`) are not an object."""
+    from crmtool.run.files import REJECTED
+
     folder = run_dir / MAP_DIR
-    files = {p.stem: p for p in sorted(folder.glob("*.parquet"))} if folder.is_dir() else {}
+    files = {p.stem: p for p in sorted(folder.glob("*.parquet"))
+             if not p.stem.endswith(REJECTED)} if folder.is_dir() else {}
     if not files:
         raise InputError(folder, "no map output (map/<object>.parquet): run the pipeline up to the map stage first")
     missing = [o for o in objects if o not in files]

@@ -245,6 +245,15 @@ def test_cli_clean_run_passes(cli, tmp_path):
     assert _manifest(run)["gate"] == {"passed": True, "accepted_failures": None}
 
 
+def test_cli_run_dir_leaves_out_the_rows_the_map_stage_set_aside(cli, tmp_path):
+    """map/<object>_rejected.parquet sits beside map/<object>.parquet in a real run: it is not an object."""
+    run = make_run(tmp_path, clean())
+    pd.DataFrame({"_row_id": ["x#1!2"], "reason": ["map: 找不到所属客户"]}).to_parquet(run / "map" / "accounts_rejected.parquet")
+    result = cli("verify", run, "--no-gx", "--json")
+    assert result.code == 0, result.stderr
+    assert {r["object"] for r in json.loads(result.stdout)["results"]} <= set(clean())
+
+
 def test_cli_run_dir_settings_from_its_migration(cli, tmp_path):
     """fail_on and rule files come from the run's migration.yaml (as the pipeline would use them)."""
     (tmp_path / "rules.yaml").write_text("rules:\n  - id: accounts.credit_code.valid\n    severity: warning\n",
