@@ -150,10 +150,38 @@ BLOCK_RULES: list[BlockRule] = [
 ]
 
 
+# Contacts (the contact comparison set; crmtool.dedupe.contacts.contact_block_table gives `keys`): a
+# shared mobile or e-mail; the name or the pinyin key within one account; the name key alone only for
+# pairs in which a record has no account (two records at two accounts are two people, and the pairs
+# of one account are the name_account rule's), bounded by max_block like every rule.
+_NAME_ALONE = """
+    WITH k AS (SELECT rid, store, account IS NULL AS open, hash(name_key) AS bk FROM keys
+               WHERE name_key IS NOT NULL AND length(name_key) >= 2),
+    ok AS (SELECT bk FROM k GROUP BY bk HAVING count(*) <= {max_block} AND bool_or(NOT store) AND bool_or(open))
+    SELECT DISTINCT l.rid AS a, r.rid AS b
+    FROM k l JOIN k r ON l.bk = r.bk
+    WHERE l.bk IN (SELECT bk FROM ok) AND NOT l.store AND (r.store OR l.rid < r.rid) AND (l.open OR r.open)
+    """
+_NAME_ALONE_SKIPPED = """
+    SELECT count(*) AS n FROM (SELECT name_key FROM keys WHERE name_key IS NOT NULL AND length(name_key) >= 2
+                               GROUP BY name_key HAVING count(*) > {max_block} AND bool_or(account IS NULL))
+    """
 
-def block_rules(names: tuple[str, ...] | list[str]) -> list[BlockRule]:
-    """The rules of BLOCK_RULES by name, in the order given (a rules file's `blocking.rules`)."""
-    by_name = {r.name: r for r in BLOCK_RULES}
+CONTACT_BLOCK_RULES: list[BlockRule] = [
+    key_rule("mobile", "SELECT rid, store, unnest(mobiles) AS bk FROM keys"),
+    key_rule("email", "SELECT rid, store, email AS bk FROM keys WHERE email IS NOT NULL"),
+    key_rule("name_account", "SELECT rid, store, name_key || '|' || account AS bk FROM keys "
+                             "WHERE name_key IS NOT NULL AND account IS NOT NULL"),
+    key_rule("pinyin_account", "SELECT rid, store, pinyin_key || '|' || account AS bk FROM keys "
+                               "WHERE pinyin_key IS NOT NULL AND account IS NOT NULL"),
+    BlockRule("name", _NAME_ALONE, _NAME_ALONE_SKIPPED),
+]
+
+
+def block_rules(names: tuple[str, ...] | list[str], compare: str = "company") -> list[BlockRule]:
+    """The rules of BLOCK_RULES (or, for `compare` contact, CONTACT_BLOCK_RULES) by name, in the order
+    given (a rules file's `blocking.rules`)."""
+    by_name = {r.name: r for r in (CONTACT_BLOCK_RULES if compare == "contact" else BLOCK_RULES)}
     return [by_name[n] for n in names]
 
 

@@ -20,7 +20,8 @@ ANSWER = "是否同一公司"
 SHEET = "review"
 
 
-MASKED_FIELDS = {"credit_code": "credit_code", "phone": "phone", "address": "address"}
+MASKED_FIELDS = {"credit_code": "credit_code", "phone": "phone", "address": "address", "mobile": "mobile",
+                 "email": "email"}
 """The review columns masked when the workbook is to be sent; names stay (a reviewer compares them) and so
 do the pair's keys (the answers are read back by them)."""
 
