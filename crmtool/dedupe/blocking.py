@@ -152,15 +152,23 @@ BLOCK_RULES: list[BlockRule] = [
 
 # Contacts (the contact comparison set; crmtool.dedupe.contacts.contact_block_table gives `keys`): a
 # shared mobile or e-mail; the name or the pinyin key within one account; the name key alone only for
-# pairs in which a record has no account (two records at two accounts are two people, and the pairs
-# of one account are the name_account rule's), bounded by max_block like every rule.
-_NAME_ALONE = """
-    WITH k AS (SELECT rid, store, account IS NULL AS open, hash(name_key) AS bk FROM keys
+# a record without an account (two records at two accounts are two people, and the pairs of one account
+# are the name_account rule's), in blocks of at most max_block records, and each such record keeps its
+# NEIGHBOURS nearest (same landline, then same title first): a common name (张伟) would otherwise pair
+# every record without an account with every 张伟, and the pairs grow with the square of the data.
+_NAME_ALONE = f"""
+    WITH k AS (SELECT rid, store, account IS NULL AS open, hash(name_key) AS bk, landline, title FROM keys
                WHERE name_key IS NOT NULL AND length(name_key) >= 2),
-    ok AS (SELECT bk FROM k GROUP BY bk HAVING count(*) <= {max_block} AND bool_or(NOT store) AND bool_or(open))
-    SELECT DISTINCT l.rid AS a, r.rid AS b
-    FROM k l JOIN k r ON l.bk = r.bk
-    WHERE l.bk IN (SELECT bk FROM ok) AND NOT l.store AND (r.store OR l.rid < r.rid) AND (l.open OR r.open)
+    ok AS (SELECT bk FROM k GROUP BY bk HAVING count(*) <= {{max_block}} AND bool_or(NOT store) AND bool_or(open)),
+    rp AS (SELECT l.rid AS x, r.rid AS y,
+                  CASE WHEN l.store OR (NOT r.store AND r.rid < l.rid) THEN r.rid ELSE l.rid END AS a,
+                  CASE WHEN l.store OR (NOT r.store AND r.rid < l.rid) THEN l.rid ELSE r.rid END AS b,
+                  (l.landline IS NOT NULL AND l.landline = r.landline)::INT * 2
+                  + (l.title IS NOT NULL AND l.title = r.title)::INT AS near
+           FROM k l JOIN k r ON l.bk = r.bk
+           WHERE l.bk IN (SELECT bk FROM ok) AND l.open AND l.rid <> r.rid AND NOT (l.store AND r.store))
+    SELECT DISTINCT a, b FROM rp
+    QUALIFY row_number() OVER (PARTITION BY x ORDER BY near DESC, y) <= {NEIGHBOURS}
     """
 _NAME_ALONE_SKIPPED = """
     SELECT count(*) AS n FROM (SELECT name_key FROM keys WHERE name_key IS NOT NULL AND length(name_key) >= 2

@@ -341,7 +341,7 @@ def contact_flags(keys: pd.DataFrame) -> dict[str, np.ndarray]:
 
 
 def contact_block_table(keys: pd.DataFrame, store) -> object:
-    """The contact blocking input: rid, store, mobiles (list), email, name_key, pinyin_key, account."""
+    """The contact blocking input: rid, store, mobiles (list), email, name_key, pinyin_key, account, landline, title."""
     import pyarrow as pa
 
     n = len(keys)
@@ -353,4 +353,6 @@ def contact_block_table(keys: pd.DataFrame, store) -> object:
         "name_key": pa.array(keys["name_key"].where(keys["full"], None), type=pa.string()),
         "pinyin_key": pa.array(keys["pinyin_key"], type=pa.string()),
         "account": pa.array(keys["account"], type=pa.string()),
+        "landline": pa.array(keys["landline"], type=pa.string()),
+        "title": pa.array(keys["title"], type=pa.string()),
     })

@@ -15,7 +15,8 @@ rep's phone book), not from the matching rules:
 - records: one per person plus copies (`duplicate_share`), each written with the person-level mess of
   real data: spaces in names (张 伟), 繁體 (陳穎), a title stuck on (张伟经理) or only the surname and a
   title (张经理), romanised names (Zhang Wei, ZHANG Wei, Wei Zhang, zhangwei), mobiles with and without
-  +86 / spaces / dashes / full-width digits or in the landline column, the second mobile, e-mail upper
+  +86 / spaces / dashes / full-width digits or in the landline column, both mobiles of a person who has
+  two (or only the second: most of their records carry the first), e-mail upper
   case / +tags / gmail dots / a domain typo, personal vs work e-mail, a missing account, title changes.
 
 Truth: `record_id, entity_id, account_id, role, mess, canonical_name, relation, related_entity_id`.
@@ -27,7 +28,7 @@ import numpy as np
 import pandas as pd
 
 from crmtool.synth import vocab
-from crmtool.synth.arrays import FULLWIDTH, NUM, choose, digits, lookup, translate
+from crmtool.synth.arrays import FULLWIDTH, NUM, choose, digits, lookup
 
 CONTACT_RECORD_COLUMNS = ["record_id", "name", "mobile", "phone", "email", "account_id", "title", "department"]
 CONTACT_TRUTH_COLUMNS = ["record_id", "entity_id", "account_id", "role", "mess", "canonical_name", "relation",
@@ -57,6 +58,7 @@ EMAIL_CHOICE = ({"work": 0.55, "personal": 0.25, "none": 0.20}, {"work": 0.45, "
 EMAIL_MESS = {"clean": 0.84, "upper": 0.06, "plus_tag": 0.03, "domain_typo": 0.03, "spaces": 0.04}
 PHONE_CHOICE = {"switchboard": 0.35, "switchboard_ext": 0.25, "direct": 0.15, "none": 0.25}
 ACCOUNT_MISSING = (0.0, 0.04)
+ACCOUNT_SIZE_CAP = 60  # the largest account draws this many times the smallest's people: ~250 contacts
 TITLE_MESS = {"same": 0.55, "changed": 0.07, "missing": 0.38}
 DEPARTMENT_MESS = {"same": 0.45, "missing": 0.55}
 
@@ -115,7 +117,8 @@ def _accounts(rng: np.random.Generator, n: int) -> dict[str, np.ndarray]:
         "", lookup((".com", ".com.cn", ".cn", ".net"), rng.integers(0, 4, size=n)).astype(str)).astype(object)
     area = lookup(("010", "021", "020", "0755", "025", "0571", "028", "027", "022", "023", "0512", "0532"),
                   rng.integers(0, 12, size=n))
-    size = rng.pareto(1.3, size=n) + 1  # a long tail: most accounts have a few contacts, some hundreds
+    # a long tail: most accounts have a few contacts, some a few hundred (whatever the size of the data set)
+    size = np.minimum(rng.pareto(1.3, size=n) + 1, ACCOUNT_SIZE_CAP)
     return {
         "id": np.char.add("A", np.char.zfill(np.arange(1, n + 1).astype(str), width)).astype(object),
         "domain": domain, "area": area,
@@ -148,11 +151,10 @@ def _people(rng: np.random.Generator, n: int, accounts: dict[str, np.ndarray]) -
     relation = np.full(n, None, dtype=object)
     # hard negatives: someone else's (common) name on a person of their own
     kind = choose(rng, {"": 1 - sum(NEGATIVE_SHARE.values()), **NEGATIVE_SHARE}, n)
-    source = rng.integers(0, n, size=n)
-    common = np.flatnonzero(rng.random(n) < 1.0)  # any person's name can be copied; common ones recur anyway
+    plain = np.flatnonzero(kind == "")  # the people whose names are copied (never a copy themselves)
+    source = plain[rng.integers(0, len(plain), size=n)] if len(plain) else np.arange(n)
     for label in NEGATIVE_SHARE:
         i = np.flatnonzero((kind == label) & (source != np.arange(n)))
-        i = i[np.isin(i, common)]
         j = source[i]
         name[i], sur[i], sur_py[i], given_py[i] = name[j], sur[j], sur_py[j], given_py[j]
         related[i], relation[i] = j, label
@@ -238,15 +240,22 @@ def _records(rng, people, accounts, person: np.ndarray, is_dup: np.ndarray) -> t
     tag("name", kind, ("as_entered",))
     # mobile: the person's, or now and then their second one
     kind = by_role(MOBILE_MESS)
-    number = np.where((p["mobile2"] != None) & (rng.random(n) < 0.3), p["mobile2"], p["mobile"])  # noqa: E711
+    # a second mobile: most records of such a person carry the first, some both (as a CRM learns of the
+    # second), a few only the second
+    has_two = p["mobile2"] != None  # noqa: E711
+    which = rng.random(n)
+    number = np.where(has_two & (which >= 0.85), p["mobile2"], p["mobile"])
     mobile = np.asarray(number, dtype=object).copy()
+    both = np.flatnonzero(has_two & (which >= 0.6) & (which < 0.85) & ~np.isin(kind, ("in_phone", "missing")))
     for i in np.flatnonzero(~np.isin(kind, ("plain", "in_phone", "missing"))):
         m, k = number[i], kind[i]
         mobile[i] = {"spaced": f"{m[:3]} {m[3:7]} {m[7:]}", "dashed": f"{m[:3]}-{m[3:7]}-{m[7:]}", "plus86": "+86" + m,
                      "plus86_spaced": f"+86 {m[:3]} {m[3:7]} {m[7:]}", "86": "86" + m,
                      "fullwidth": m.translate(FULLWIDTH)}[k]
+    mobile[both] = mobile[both] + np.where(rng.random(len(both)) < 0.5, " / ", "；") + p["mobile2"][both]
     mobile[np.isin(kind, ("in_phone", "missing"))] = None
     tag("mobile", kind, ("plain",))
+    tag("mobile", np.where(has_two, np.where(which >= 0.85, "second", np.where(which >= 0.6, "both", "")), ""), ("",))
     # landline (and the mobile written into it)
     line = p["landline"]
     ext = p["extension"]
