@@ -111,7 +111,10 @@ def run_dedupe(input_path: str | Path, key: str, out: str | Path, *, pairs: str 
     if pairs:
         write_table(result.pairs, pairs)
     if review:
-        write_review_workbook(result.review, review, masked=masked)
+        from crmtool.dedupe.review import ANSWER, PERSON_ANSWER
+
+        write_review_workbook(result.review, review, masked=masked,
+                              question=PERSON_ANSWER if settings.compare == "contact" else ANSWER)
     if golden:
         write_table(result.golden, golden)
     summary = {"input": str(input_path), "object": object_name, "out": str(out), **result.stats, "blocks": result.blocks,

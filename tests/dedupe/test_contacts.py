@@ -214,3 +214,27 @@ def test_the_run_dedupes_contacts_listed_in_dedupe_objects(cli, project):
     strict = cli("run", migration, "--json", "--dry-run")
     assert strict.code == 0, strict.stderr
     assert json.loads(strict.stdout)["stages"]["dedupe"]["counts"]["contacts"]["merged"] == 0
+
+
+def test_a_contact_review_workbook_asks_about_a_person_and_is_read_back(cli, tmp_path):
+    import openpyxl
+
+    source = DATA / "contact_look_alikes.csv"
+    out, review = tmp_path / "clusters.csv", tmp_path / "review.xlsx"
+    done = cli("dedupe", source, "--object", "contacts", "--key", "id", "--out", out, "--review", review)
+    assert done.code == 0, done.stderr
+    book = openpyxl.load_workbook(review)
+    sheet = book["review"]
+    header = [c.value for c in sheet[1]]
+    assert header[-1] == "是否同一人" and "mobile_a" in header and "email_b" in header
+    keys = {(sheet.cell(r, 2).value, sheet.cell(r, 3).value): r for r in range(2, sheet.max_row + 1)}
+    assert ("i1", "i2") in keys
+    sheet.cell(keys[("i1", "i2")], len(header)).value = "是"
+    book.save(review)
+    applied = cli("review", "apply", review, "--json")
+    assert applied.code == 0, applied.stderr
+    assert json.loads(applied.stdout)["yes"] == 1
+    again = cli("dedupe", source, "--object", "contacts", "--key", "id", "--out", out)
+    assert again.code == 0, again.stderr
+    clusters = pd.read_csv(out, dtype=str, encoding="utf-8-sig").set_index("id")["cluster_id"]
+    assert clusters["i1"] == clusters["i2"]
