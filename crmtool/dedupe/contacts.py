@@ -187,10 +187,21 @@ def _segment(token: str) -> list[str]:
     return best[n] if best[n] else [token]
 
 
+_PLAIN_MOBILE = re.compile(r"(?:\+?86[ -]?)?(1[3-9][0-9])[ -]?([0-9]{4})[ -]?([0-9]{4})")
+
+
 def phone_parts(value: str) -> tuple[list[str], list[tuple[str, str | None]]] | None:
-    """(mobiles as E.164, [(landline E.164, extension)]) of one phone cell."""
+    """(mobiles as E.164, [(landline E.164, extension)]) of one phone cell.
+
+    A cell that is one mobile in a plain form (13812345678, 138 1234 5678, +86 138-1234-5678) is read
+    directly (canon.phone's form; the same as cleanse.phone.parse_one gives, tested); every other cell
+    goes through cleanse.phone, ~25 µs a cell."""
+    from crmtool.canon.phone import is_canonical_mobile
     from crmtool.cleanse.phone import parse_one, split_numbers
 
+    plain = _PLAIN_MOBILE.fullmatch(value.strip())
+    if plain and is_canonical_mobile(e164 := "+86" + "".join(plain.groups())):
+        return [e164], []
     mobiles, landlines = [], []
     for part in split_numbers(value):
         found = parse_one(part)

@@ -238,3 +238,18 @@ def test_a_contact_review_workbook_asks_about_a_person_and_is_read_back(cli, tmp
     assert again.code == 0, again.stderr
     clusters = pd.read_csv(out, dtype=str, encoding="utf-8-sig").set_index("id")["cluster_id"]
     assert clusters["i1"] == clusters["i2"]
+
+
+def test_the_plain_mobile_fast_path_gives_what_cleanse_gives():
+    from crmtool.cleanse.phone import parse_one
+    from crmtool.dedupe.contacts import _PLAIN_MOBILE, phone_parts
+    from crmtool.synth import generate_contacts
+
+    records, _ = generate_contacts(3000, seed=9)
+    cells = set(records["mobile"].dropna()) | {"+86 138 1234 5678", "86-13812345678", "8613812345678", "138-1234-5678"}
+    plain = [c for c in cells if _PLAIN_MOBILE.fullmatch(c.strip())]
+    assert len(plain) > 1000
+    for cell in plain:
+        found = parse_one(cell)
+        assert found is not None and found["phone_type"] == "mobile", cell
+        assert phone_parts(cell) == ([found["e164"]], []), cell
