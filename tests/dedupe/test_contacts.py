@@ -253,3 +253,21 @@ def test_the_plain_mobile_fast_path_gives_what_cleanse_gives():
         found = parse_one(cell)
         assert found is not None and found["phone_type"] == "mobile", cell
         assert phone_parts(cell) == ([found["e164"]], []), cell
+
+
+def test_the_run_compares_contacts_of_one_deduplicated_account_as_one_account(cli, project):
+    """张伟 written against 北京华信科技有限公司 and again against 华信（北京）科技有限公司 (one account once the
+    accounts are deduplicated): one person, not two accounts' contacts."""
+    import openpyxl
+
+    workbook = project / "samples" / "销售客户清单.xlsx"
+    book = openpyxl.load_workbook(workbook)
+    book["联系人"].append(["华信（北京）科技有限公司", "张 伟", "采购经理", "+86 138 0013 8000", None, None])
+    book.save(workbook)
+    done = cli("run", project / "migration.yaml", "--json", "--dry-run")
+    assert done.code == 0, done.stderr
+    run_dir = Path(json.loads(done.stdout)["run_dir"])
+    pairs = pd.read_parquet(run_dir / "dedupe" / "contacts_pairs.parquet")
+    zhang = pairs[pairs["key_b"].str.endswith("!22") | pairs["key_a"].str.endswith("!22")]
+    assert len(zhang) and (zhang["decision"].astype(str) == "match").any(), zhang
+    assert "account_same" in str(zhang["reasons"].iloc[0]), zhang
