@@ -19,9 +19,20 @@ Example, a file that trusts phones more and never merges across two regions::
       must_link: [same_valid_code, same_phone]
     thresholds: {match: 7}
 
-What a file leaves out keeps the built-in value (crmtool/dedupe/rules/accounts.yaml, itself a rules
+What a file leaves out keeps the built-in value (crmtool/dedupe/rules/<object>.yaml, itself a rules
 file); a list given replaces the built-in list. This module holds the words a rules file may use
 (fields, their levels, block rules, hard rules); crmtool.dedupe implements them.
+
+There are two comparison sets, named by `compare`: `company` (COMPANY_LEVELS, COMPANY_BLOCKS, MUST_LINK,
+CANNOT_LINK; the default) and `contact` (people: CONTACT_LEVELS, CONTACT_BLOCKS, CONTACT_MUST_LINK,
+CONTACT_CANNOT_LINK; the set of `object: contacts`). `DedupeRules` is a discriminated union on `compare`
+(CompanyRules | ContactRules), so a file's levels, block rules and hard rules are checked against the
+set it names, each error at its line::
+
+    version: 1
+    object: contacts          # compare: contact follows
+    hard_rules:
+      must_link: [same_mobile]
 """
 
 from __future__ import annotations

@@ -59,9 +59,7 @@ KEY_COLUMNS = ("name_key", "pinyin_key", "surname", "latin", "full", "mobile1", 
 
 
 def contact_keys(table: pd.DataFrame) -> pd.DataFrame:
-    """The matching keys of every record (KEY_COLUMNS, plus `mobiles`: an Arrow list for blocking)."""
-    import pyarrow as pa
-
+    """The matching keys of every record (KEY_COLUMNS, plus `mobiles`: every mobile, for blocking)."""
     n = len(table)
 
     def column(name: str) -> pd.Series:
@@ -94,7 +92,7 @@ def contact_keys(table: pd.DataFrame) -> pd.DataFrame:
     out["landline"], out["extension"] = landlines, extensions
     frame = pd.DataFrame({k: pd.array(v, dtype="string") if k not in ("latin", "full") else
                           np.asarray([bool(x) for x in v], dtype=bool) for k, v in out.items()})
-    frame["mobiles"] = pd.Series(pa.array(mobiles, type=pa.list_(pa.string())).to_pylist(), dtype=object)
+    frame["mobiles"] = pd.Series(mobiles, dtype=object)
     return frame
 
 

@@ -47,6 +47,16 @@ class DedupeSettings:
     score_batch: int = 500_000  # candidate pairs scored at a time
     compare: str = "company"  # the comparison set (crmtool.config.dedupe.COMPARE_SETS): company or contact
 
+    def __post_init__(self) -> None:
+        from crmtool.config.dedupe import COMPARE_SETS
+
+        if self.compare not in COMPARE_SETS:
+            raise ValueError(f"compare {self.compare!r}: should be one of {', '.join(COMPARE_SETS)}")
+        levels = {lv for fields in COMPARE_SETS[self.compare].values() for lv in fields}
+        if not levels & set(self.weights.levels):  # weights of another set (a partial dict of this one is fine)
+            raise ValueError(f"the weights are not the {self.compare} set's: build the settings with "
+                             f"DedupeSettings.from_rules(builtin_rules(...)) for that object")
+
     @classmethod
     def from_rules(cls, rules: "RulesBase", **options) -> "DedupeSettings":
         """Settings that apply complete `rules` (crmtool.dedupe.rules.load_rules); `options` set the rest."""
