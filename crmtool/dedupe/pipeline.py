@@ -52,8 +52,14 @@ class DedupeSettings:
 
         if self.compare not in COMPARE_SETS:
             raise ValueError(f"compare {self.compare!r}: should be one of {', '.join(COMPARE_SETS)}")
-        levels = {lv for fields in COMPARE_SETS[self.compare].values() for lv in fields}
-        if not levels & set(self.weights.levels):  # weights of another set (a partial dict of this one is fine)
+
+        def levels(name: str) -> set[str]:
+            return {lv for fields in COMPARE_SETS[name].values() for lv in fields}
+
+        others = set().union(*(levels(n) for n in COMPARE_SETS if n != self.compare))
+        given = set(self.weights.levels)
+        if given & (others - levels(self.compare)) and not given & (levels(self.compare) - others):
+            # the weights of another set (a partial dict of this one's is fine)
             raise ValueError(f"the weights are not the {self.compare} set's: build the settings with "
                              f"DedupeSettings.from_rules(builtin_rules(...)) for that object")
 

@@ -271,3 +271,9 @@ def test_the_run_compares_contacts_of_one_deduplicated_account_as_one_account(cl
     zhang = pairs[pairs["key_b"].str.endswith("!22") | pairs["key_a"].str.endswith("!22")]
     assert len(zhang) and (zhang["decision"].astype(str) == "match").any(), zhang
     assert "account_same" in str(zhang["reasons"].iloc[0]), zhang
+
+
+def test_settings_refuse_the_weights_of_the_other_set():
+    with pytest.raises(ValueError, match="not the contact set's"):
+        DedupeSettings(compare="contact")  # the default weights are the company set's
+    assert DedupeSettings.from_rules(builtin_rules("contacts")).compare == "contact"
