@@ -167,14 +167,15 @@ def pairwise(truth, predicted) -> dict:
     return {"precision": precision, "recall": recall, "f1": f1, "true_pairs": tt, "predicted_pairs": pp}
 
 
-def child(tool: str, data: Path, out: Path) -> dict:
-    """Run one tool in a child process; wall time and the child's peak memory (see the module docstring)."""
+def child(tool: str, data: Path, out: Path, script: str | None = None) -> dict:
+    """Run one tool in a child process (`script --child TOOL`, this script by default); wall time and the
+    child's peak memory (see the module docstring)."""
     import threading
 
     import psutil
 
     started = time.perf_counter()
-    proc = subprocess.Popen([sys.executable, __file__, "--child", tool, "--data", str(data), "--out", str(out)])
+    proc = subprocess.Popen([sys.executable, script or __file__, "--child", tool, "--data", str(data), "--out", str(out)])
     peak_pss = [0]
     done = threading.Event()
 

@@ -410,3 +410,38 @@ def test_a_million_rows_in_reasonable_time():
     records, truth = generate_accounts(1_000_000, seed=1)
     assert len(records) == 1_000_000 and truth["entity_id"].nunique() == 700_000
     assert time.process_time() - started < 90
+
+
+# --- contacts -----------------------------------------------------------------------------------------
+
+
+def test_contacts_are_deterministic_with_their_truth_and_mess():
+    from crmtool.synth import CONTACT_RECORD_COLUMNS, CONTACT_TRUTH_COLUMNS, generate_contacts
+
+    records, truth = generate_contacts(3000, seed=4)
+    again, _ = generate_contacts(3000, seed=4)
+    pd.testing.assert_frame_equal(records, again)
+    assert list(records.columns) == CONTACT_RECORD_COLUMNS and list(truth.columns) == CONTACT_TRUTH_COLUMNS
+    assert (truth["record_id"] == records["record_id"]).all()
+    assert (truth["role"] == "duplicate").sum() == 900
+    mess = truth["mess"].str.split(";").explode()
+    for tag in ("name:romanised", "name:traditional", "name:spaces", "name:surname_title", "mobile:plus86",
+                "mobile:in_phone", "email:email_personal", "account:missing"):
+        assert (mess == tag).any(), tag
+    relations = set(truth["relation"].dropna())
+    assert relations == {"same_name_other_account", "same_name_same_account"}
+    negatives = truth.dropna(subset=["related_entity_id"]).drop_duplicates("entity_id")
+    names = truth.drop_duplicates("entity_id").set_index("entity_id")
+    assert (negatives["canonical_name"].to_numpy() == names.loc[negatives["related_entity_id"], "canonical_name"].to_numpy()).all()
+    # every person keeps one account (a missing account aside)
+    assert (truth.groupby("entity_id")["account_id"].nunique() == 1).all()
+
+
+def test_synth_command_writes_contacts(cli, tmp_path):
+    out, truth = tmp_path / "contacts.csv", tmp_path / "truth.csv"
+    done = cli("synth", "500", "--kind", "contacts", "--out", out, "--truth", truth, "--json")
+    assert done.code == 0, done.stderr
+    assert json.loads(done.stdout)["kind"] == "contacts"
+    frame = pd.read_csv(out, dtype=str, encoding="utf-8-sig")
+    assert list(frame.columns) == ["record_id", "name", "mobile", "phone", "email", "account_id", "title", "department"]
+    assert cli("synth", "10", "--kind", "people", "--out", out).code == 2

@@ -14,7 +14,7 @@ def register(app: typer.Typer) -> None:
 
 
 def dedupe(
-    input_path: Path = typer.Argument(..., metavar="INPUT", help="Any file `crmtool read` accepts, with columns name, credit_code, phone, address (any may be absent)."),
+    input_path: Path = typer.Argument(..., metavar="INPUT", help="Any file `crmtool read` accepts, with columns name, credit_code, phone, address (accounts) or name, mobile, phone, email, account_id, title, department (contacts); any may be absent."),
     key: str = typer.Option(..., "--key", help="The column that identifies a row (e.g. an account id, or _row_id)."),
     out: Path = typer.Option(..., "--out", help="CLUSTERS: one row per input row: key, cluster_id, is_survivor, reasons (.csv, .xlsx, .parquet)."),
     pairs: Path | None = typer.Option(None, "--pairs", help="PAIRS: key_a, key_b, score, decision, reasons for every scored pair above the floor."),
@@ -22,6 +22,7 @@ def dedupe(
     against: Path | None = typer.Option(None, "--against", help="Existing accounts: a CRM store (.duckdb with an accounts table) or any file `crmtool read` accepts; match the input against them."),
     leads: bool = typer.Option(False, "--leads", help="INPUT holds leads: match each to an existing account (--against) instead of deduplicating; OUT has one row per lead."),
     account_key: str | None = typer.Option(None, "--account-key", help="With --leads: the column that identifies an account in --against (default: the --key column)."),
+    object_name: str = typer.Option("accounts", "--object", help="What INPUT holds: accounts (companies) or contacts (people); picks the built-in rules and the comparison."),
     rules: Path | None = typer.Option(None, "--rules", metavar="FILE", help="Dedupe rules (YAML): blocking, level weights, hard rules, thresholds; what it leaves out keeps the built-in rules (docs/dedupe.md, `crmtool dedupe-rules show`)."),
     decisions: Path | None = typer.Option(None, "--decisions", help="Reviewer decisions store (default: dedupe_decisions.duckdb next to --out)."),
     golden: Path | None = typer.Option(None, "--golden", help="Also write one golden record per cluster, with each field's source row."),
@@ -29,19 +30,21 @@ def dedupe(
     unmasked: bool = typer.Option(False, "--unmasked", help="Write the review workbook without masking phones, credit codes and addresses (see docs/mask.md)."),
     as_json: bool = typer.Option(False, "--json", help="Print the summary as JSON."),
 ) -> int:
-    """Deduplicate accounts: block, score, decide, cluster; every merge with its reasons. With --leads, match leads to accounts."""
+    """Deduplicate accounts or contacts: block, score, decide, cluster; every merge with its reasons. With --leads, match leads to accounts."""
     from crmtool.dedupe.run import run_dedupe
     from crmtool.errors import ConfigError, InputError
 
     if not input_path.exists():
         raise InputError(input_path, "no such file")
+    if leads and object_name != "accounts":
+        raise ConfigError("--leads matches leads to accounts; --object does not apply")
     if leads:
         return _match_leads(input_path, key, out, against, account_key, pairs or review or golden or decisions, sheet,
                             as_json, rules)
     if account_key:
         raise ConfigError("--account-key is only used with --leads")
     summary = run_dedupe(input_path, key, out, pairs=pairs, review=review, against=against, decisions=decisions,
-                         golden=golden, sheet=sheet, masked=not unmasked, rules=rules)
+                         golden=golden, sheet=sheet, masked=not unmasked, rules=rules, object_name=object_name)
     _render(summary, as_json)
     return ExitCode.OK
 

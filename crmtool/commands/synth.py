@@ -20,22 +20,32 @@ def synth(
     truth: Optional[Path] = typer.Option(None, "--truth", help="Also write the truth (record_id -> entity_id) to this CSV."),
     seed: int = typer.Option(0, "--seed", help="Random seed; the same seed gives the same files."),
     duplicates: float = typer.Option(0.3, "--duplicates", min=0.0, max=0.95, help="Share of records that are extra copies of a company."),
+    kind: str = typer.Option("accounts", "--kind", help="accounts (companies) or contacts (people at accounts, with person-level mess and look-alikes; docs/synth.md)."),
     hard: bool = typer.Option(False, "--hard", help="Add dense one-character trade-name neighbours in one city and same-name companies of other cities written without their region."),
     encoding: Optional[str] = typer.Option(None, "--encoding", help="Text encoding for .csv/.tsv: utf-8-sig (csv default), gb18030, utf-16 (tsv default)."),
     as_json: bool = typer.Option(False, "--json", help="Print the summary as JSON."),
 ) -> int:
-    """Generate N messy Chinese account records with a known duplicate truth."""
+    """Generate N messy Chinese account (or contact) records with a known duplicate truth."""
     import time
 
-    from crmtool.synth import generate_accounts, output_format, write_records, write_truth
+    from crmtool.errors import ConfigError
+    from crmtool.synth import generate_accounts, generate_contacts, output_format, write_records, write_truth
 
+    if kind not in ("accounts", "contacts"):
+        raise ConfigError(f"--kind {kind}: should be accounts or contacts")
+    if kind == "contacts" and hard:
+        raise ConfigError("--hard is for accounts; contacts always carry their look-alikes")
     output_format(out)  # fail on a bad suffix before spending time generating
     started = time.perf_counter()
-    records, truth_table = generate_accounts(n, seed=seed, duplicate_share=duplicates, hard=hard)
+    if kind == "contacts":
+        records, truth_table = generate_contacts(n, seed=seed, duplicate_share=duplicates)
+    else:
+        records, truth_table = generate_accounts(n, seed=seed, duplicate_share=duplicates, hard=hard)
     write_records(records, out, encoding=encoding)
     if truth is not None:
         write_truth(truth_table, truth)
     summary = {
+        "kind": kind,
         "records": len(records),
         "entities": int(truth_table["entity_id"].nunique()),
         "duplicates": int((truth_table["role"] == "duplicate").sum()),

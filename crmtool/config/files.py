@@ -134,7 +134,8 @@ def validate(model: type[M], data: Any, path: str | Path, lines: LineIndex | Non
     from pydantic import ValidationError
 
     try:
-        return model.model_validate(data if data is not None else {})
+        check = getattr(model, "validate_python", None) or model.model_validate  # a TypeAdapter (a union) or a model
+        return check(data if data is not None else {})
     except ValidationError as exc:
         raise ConfigFileError(validation_findings(exc, str(path), lines or LineIndex(None), schema_command)) from None
 

@@ -21,7 +21,7 @@ import re
 from pathlib import Path
 from typing import Annotated, Literal, Union
 
-from pydantic import BaseModel, ConfigDict, Discriminator, Field, PrivateAttr, Tag, field_validator
+from pydantic import BaseModel, ConfigDict, Discriminator, Field, PrivateAttr, Tag, field_validator, model_validator
 
 from crmtool.config.dedupe import DedupeRules
 from crmtool.errors import ConfigError
@@ -50,6 +50,16 @@ class DedupeStage(_Strict):
     rules: dict[str, _RulesEntry] = Field(default_factory=dict, description="Per object, a dedupe rules file "
                                                 "(relative to the migration file) or the rules written inline; "
                                                 "what they leave out keeps the built-in rules (docs/dedupe.md).")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _inline_object(cls, data: object) -> object:
+        """Rules written inline under an object's name are for that object (and its comparison set)."""
+        if isinstance(data, dict) and isinstance(data.get("rules"), dict):
+            rules = {name: ({"object": name, **entry} if isinstance(entry, dict) and "object" not in entry else entry)
+                     for name, entry in data["rules"].items()}
+            data = {**data, "rules": rules}
+        return data
 
 
 class VerifyStage(_Strict):

@@ -150,10 +150,46 @@ BLOCK_RULES: list[BlockRule] = [
 ]
 
 
+# Contacts (the contact comparison set; crmtool.dedupe.contacts.contact_block_table gives `keys`): a
+# shared mobile or e-mail; the name or the pinyin key within one account; the name key alone only for
+# a record without an account (two records at two accounts are two people, and the pairs of one account
+# are the name_account rule's), in blocks of at most max_block records, and each such record keeps its
+# NEIGHBOURS nearest (same landline, then same title first): a common name (张伟) would otherwise pair
+# every record without an account with every 张伟, and the pairs grow with the square of the data.
+_NAME_ALONE = f"""
+    WITH k AS (SELECT rid, store, account IS NULL AS open, hash(name_key) AS bk, landline, title FROM keys
+               WHERE name_key IS NOT NULL AND length(name_key) >= 2),
+    ok AS (SELECT bk FROM k GROUP BY bk HAVING count(*) <= {{max_block}} AND bool_or(NOT store) AND bool_or(open)),
+    rp AS (SELECT l.rid AS x, r.rid AS y,
+                  CASE WHEN l.store OR (NOT r.store AND r.rid < l.rid) THEN r.rid ELSE l.rid END AS a,
+                  CASE WHEN l.store OR (NOT r.store AND r.rid < l.rid) THEN l.rid ELSE r.rid END AS b,
+                  (l.landline IS NOT NULL AND l.landline = r.landline)::INT * 2
+                  + (l.title IS NOT NULL AND l.title = r.title)::INT AS near
+           FROM k l JOIN k r ON l.bk = r.bk
+           WHERE l.bk IN (SELECT bk FROM ok) AND l.open AND l.rid <> r.rid AND NOT (l.store AND r.store))
+    SELECT DISTINCT a, b FROM rp
+    QUALIFY row_number() OVER (PARTITION BY x ORDER BY near DESC, y) <= {NEIGHBOURS}
+    """
+_NAME_ALONE_SKIPPED = """
+    SELECT count(*) AS n FROM (SELECT name_key FROM keys WHERE name_key IS NOT NULL AND length(name_key) >= 2
+                               GROUP BY name_key HAVING count(*) > {max_block} AND bool_or(account IS NULL))
+    """
 
-def block_rules(names: tuple[str, ...] | list[str]) -> list[BlockRule]:
-    """The rules of BLOCK_RULES by name, in the order given (a rules file's `blocking.rules`)."""
-    by_name = {r.name: r for r in BLOCK_RULES}
+CONTACT_BLOCK_RULES: list[BlockRule] = [
+    key_rule("mobile", "SELECT rid, store, unnest(mobiles) AS bk FROM keys"),
+    key_rule("email", "SELECT rid, store, email AS bk FROM keys WHERE email IS NOT NULL"),
+    key_rule("name_account", "SELECT rid, store, name_key || '|' || account AS bk FROM keys "
+                             "WHERE name_key IS NOT NULL AND account IS NOT NULL"),
+    key_rule("pinyin_account", "SELECT rid, store, pinyin_key || '|' || account AS bk FROM keys "
+                               "WHERE pinyin_key IS NOT NULL AND account IS NOT NULL"),
+    BlockRule("name", _NAME_ALONE, _NAME_ALONE_SKIPPED),
+]
+
+
+def block_rules(names: tuple[str, ...] | list[str], compare: str = "company") -> list[BlockRule]:
+    """The rules of BLOCK_RULES (or, for `compare` contact, CONTACT_BLOCK_RULES) by name, in the order
+    given (a rules file's `blocking.rules`)."""
+    by_name = {r.name: r for r in (CONTACT_BLOCK_RULES if compare == "contact" else BLOCK_RULES)}
     return [by_name[n] for n in names]
 
 

@@ -6,7 +6,9 @@ entity would hold
 - two different valid credit codes,
 - two different branch tags (or a branch and its head office),
 - without a code or phone agreement on the linking pair, two of any of: name regions, places (where
-  the records' addresses or area codes say they are, else their name's region), mobiles.
+  the records' addresses or area codes say they are, else their name's region), mobiles;
+- for people (the contact set): two accounts; without a mobile or e-mail agreement on the linking
+  pair, two mobiles or two work (company-domain) e-mail addresses.
 
 So one wrong link cannot pull a second entity in (a chain 博启（成都） – 博启 – 博信（成都）, whose two
 ends have their own mobiles, stops at the link that would join them). This is "connected
@@ -22,23 +24,38 @@ from __future__ import annotations
 
 import numpy as np
 
-SOFT = ("name_region", "place", "mobile")  # may grow past one value only through a code or phone agreement
-REFUSALS = ("", "valid_code", "branch", *SOFT)  # why a matched pair was not merged (0: it was)
+SOFT = ("name_region", "place", "mobile", "work_email")  # may grow past one value only through a strong link
+SINGLE = ("valid_code", "account")  # an entity holds at most one (a record without one joins any)
+EXACT = ("branch",)  # every record of an entity has the same (a head office's "none" included)
+REFUSALS = ("", "valid_code", "branch", "name_region", "place", "mobile", "account", "work_email")
+"""Why a matched pair was not merged (0: it was); codes are stable (company results name the first five)."""
 
 
-def cluster(n: int, a: np.ndarray, b: np.ndarray, weight: np.ndarray, *, code: np.ndarray, branch: np.ndarray,
-            strong: np.ndarray, soft: dict[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+def cluster(n: int, a: np.ndarray, b: np.ndarray, weight: np.ndarray, *, strong: np.ndarray,
+            soft: dict[str, np.ndarray], code: np.ndarray | None = None, branch: np.ndarray | None = None,
+            single: dict[str, np.ndarray] | None = None, exact: dict[str, np.ndarray] | None = None
+            ) -> tuple[np.ndarray, np.ndarray]:
     """(component root per record, refusal code per pair: 0 merged (or already one entity), else an
     index into REFUSALS).
 
-    `code` (a valid credit code) and `branch` (branch tag) are integer codes per record, -1 for none,
-    as is each array of `soft` (keyed by SOFT names); `strong`: the pair's code or phone agrees. An
-    entity holds at most one valid code and one branch tag, so those are one value per root; a soft
-    attribute is a value, or a set once a strong link joined two.
+    Every attribute is an integer code per record, -1 for none. `single` (SINGLE names: a valid credit
+    code, an account) holds one value per entity, `exact` (EXACT: a branch tag) one value that all its
+    records share; `code` and `branch` are the company set's single valid_code and exact branch. `soft`
+    (SOFT names) holds a value, or a set once a strong link (`strong`: the pair's code or phone, or for
+    people its mobile or e-mail, agrees) joined two.
     """
+    single = dict(single or {})
+    exact = dict(exact or {})
+    if code is not None:
+        single["valid_code"] = code
+    if branch is not None:
+        exact["branch"] = branch
     parent = list(range(n))
-    codes, branches = code.tolist(), branch.tolist()
-    values = [soft[name].tolist() for name in SOFT]
+    singles = [(REFUSALS.index(k), v.tolist()) for k, v in single.items()]
+    exacts = [(REFUSALS.index(k), v.tolist()) for k, v in exact.items()]
+    soft_names = [name for name in SOFT if name in soft]
+    soft_codes = [REFUSALS.index(name) for name in soft_names]
+    values = [soft[name].tolist() for name in soft_names]
     order = np.lexsort((b, a, -weight))
     refused = np.zeros(len(a), dtype=np.int8)
     a_list, b_list, strong_list = a.tolist(), b.tolist(), strong.tolist()
@@ -55,21 +72,30 @@ def cluster(n: int, a: np.ndarray, b: np.ndarray, weight: np.ndarray, *, code: n
         ra, rb = find(a_list[i]), find(b_list[i])
         if ra == rb:
             continue
-        ca, cb = codes[ra], codes[rb]
-        if ca >= 0 and cb >= 0 and ca != cb:
-            refused[i] = 1
-            continue
-        if branches[ra] != branches[rb]:
-            refused[i] = 2
+        why = 0
+        for code_of, held in singles:
+            ca, cb = held[ra], held[rb]
+            if ca >= 0 and cb >= 0 and ca != cb:
+                why = code_of
+                break
+        if not why:
+            for code_of, held in exacts:
+                if held[ra] != held[rb]:
+                    why = code_of
+                    break
+        if why:
+            refused[i] = why
             continue
         differ = [j for j, v in enumerate(values) if v[rb] != -1 and v[rb] != v[ra]]
         if differ and not strong_list[i]:
             clash = next((j for j in differ if values[j][ra] != -1), None)
             if clash is not None:
-                refused[i] = 3 + clash
+                refused[i] = soft_codes[clash]
                 continue
         parent[rb] = ra
-        codes[ra] = ca if ca >= 0 else cb
+        for _, held in singles:
+            if held[ra] < 0:
+                held[ra] = held[rb]
         for j in differ:
             values[j][ra] = _join(values[j][ra], values[j][rb])
     return _roots(np.asarray(parent, dtype=np.int64)), refused

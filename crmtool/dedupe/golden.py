@@ -65,11 +65,12 @@ def _best(cluster: np.ndarray, valid: np.ndarray, ties: list[np.ndarray], rows: 
 
 
 def survivors(table: pd.DataFrame, flags: dict[str, np.ndarray], key: str, cluster: np.ndarray, key_rank: np.ndarray, *,
-              source_priority: dict | None = None, recency: str | None = None) -> np.ndarray:
-    """Boolean per row: the base row of its cluster's golden record."""
+              source_priority: dict | None = None, recency: str | None = None, base: str = "credit_code") -> np.ndarray:
+    """Boolean per row: the base row of its cluster's golden record (`base`: the flag that ranks a row first,
+    a valid credit code for companies, a full name with a mobile or e-mail for people)."""
     ties = _tie_breaks(table, key_rank, key=key, source_priority=source_priority, recency=recency)
     out = np.zeros(len(table), dtype=bool)
-    out[_best(cluster, flags["credit_code"], ties)] = True
+    out[_best(cluster, flags[base], ties)] = True
     return out
 
 

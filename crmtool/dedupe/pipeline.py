@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING
@@ -23,7 +24,7 @@ from crmtool.dedupe.rules import builtin_rules
 from crmtool.dedupe.scoring import DEFAULT_WEIGHTS, Weights
 
 if TYPE_CHECKING:
-    from crmtool.config.dedupe import DedupeRules
+    from crmtool.config.dedupe import RulesBase
 
 CLUSTER_COLUMNS = ["cluster_id", "is_survivor", "reasons"]
 PAIR_COLUMNS = ["key_a", "key_b", "score", "decision", "reasons"]
@@ -44,15 +45,33 @@ class DedupeSettings:
     decisions: dict[str, str] = field(default_factory=dict)  # pair_id → 是/否 (decisions.load_decisions)
     memory_limit: str = "256MB"  # DuckDB's cap for the blocking joins; beyond it they spill to a temporary directory
     score_batch: int = 500_000  # candidate pairs scored at a time
+    compare: str = "company"  # the comparison set (crmtool.config.dedupe.COMPARE_SETS): company or contact
+
+    def __post_init__(self) -> None:
+        from crmtool.config.dedupe import COMPARE_SETS
+
+        if self.compare not in COMPARE_SETS:
+            raise ValueError(f"compare {self.compare!r}: should be one of {', '.join(COMPARE_SETS)}")
+
+        def levels(name: str) -> set[str]:
+            return {lv for fields in COMPARE_SETS[name].values() for lv in fields}
+
+        others = set().union(*(levels(n) for n in COMPARE_SETS if n != self.compare))
+        given = set(self.weights.levels)
+        if given & (others - levels(self.compare)) and not given & (levels(self.compare) - others):
+            # the weights of another set (a partial dict of this one's is fine)
+            raise ValueError(f"the weights are not the {self.compare} set's: build the settings with "
+                             f"DedupeSettings.from_rules(builtin_rules(...)) for that object")
 
     @classmethod
-    def from_rules(cls, rules: "DedupeRules", **options) -> "DedupeSettings":
+    def from_rules(cls, rules: "RulesBase", **options) -> "DedupeSettings":
         """Settings that apply complete `rules` (crmtool.dedupe.rules.load_rules); `options` set the rest."""
         t, hard = rules.thresholds, rules.hard_rules
         return cls(thresholds=Thresholds(match_at=t.match, review_at=t.review, floor=t.floor),
                    weights=Weights(rules.weights()),
                    hard_rules=HardRules(frozenset(hard.must_link), frozenset(hard.cannot_link)),
-                   blocks=tuple(rules.blocking.rules), max_block=rules.blocking.max_block, **options)
+                   blocks=tuple(rules.blocking.rules), max_block=rules.blocking.max_block, compare=rules.compare,
+                   **options)
 
 
 class DedupeResult:
@@ -95,44 +114,44 @@ class _Pairs:
 
 def dedupe(table: pd.DataFrame, key: str, settings: DedupeSettings | None = None, *,
            store: pd.DataFrame | None = None) -> DedupeResult:
-    """Deduplicate `table` (columns name, credit_code, phone, address: any may be absent) by row key `key`.
+    """Deduplicate `table` by row key `key`: companies (columns name, credit_code, phone, address: any may be
+    absent), or with `settings.compare` "contact" people (name, mobile, phone, email, account_id, title,
+    department; crmtool.dedupe.contacts).
 
-    With `store` (the accounts already in the CRM, same key column), new rows are matched against it
+    With `store` (the records already in the CRM, same key column), new rows are matched against it
     and against each other; store rows are never compared with each other and are not in the output.
     """
-    from crmtool.dedupe.blocking import block, block_rules, block_table
+    from crmtool.dedupe.blocking import block, block_rules
     from crmtool.dedupe.cluster import cluster, cluster_ids
     from crmtool.dedupe.decisions import fingerprint_values
     from crmtool.engine import DuckDBEngine
-    from crmtool.dedupe.golden import survivors, validity_flags
-    from crmtool.dedupe.keys import record_keys
+    from crmtool.dedupe.golden import survivors
     from crmtool.dedupe.memory import release_memory
-    from crmtool.dedupe.scoring import PairKeys
 
     settings = settings or DedupeSettings()
+    comparison = COMPARISONS[settings.compare]
     timings: dict[str, float] = {}
     started = time.perf_counter()
     n_new = len(table)
     everything = table if store is None else pd.concat([table, _align(store, table)], ignore_index=True)
     everything = everything.reset_index(drop=True)
-    keys = record_keys(everything, key, processes=settings.processes)
-    pair_keys = PairKeys.from_keys(keys)
-    flags = validity_flags(keys)
-    block_keys = block_table(keys, np.arange(len(keys)) >= n_new, pair_keys)
-    del keys  # from here on only the compact forms above (a third of the memory at a million rows)
+    # the record keys are dropped inside prepare: from here on only their compact forms (a third of the
+    # memory at a million rows)
+    pair_keys, flags, block_keys = comparison.prepare(everything, key, settings.processes, np.arange(len(everything)) >= n_new)
     release_memory()
     timings["keys"] = time.perf_counter() - started
 
     t = time.perf_counter()
-    fp = fingerprint_values(everything) if settings.decisions else None
+    fp = fingerprint_values(everything, comparison.fingerprint_fields) if settings.decisions else None
     with DuckDBEngine(threads=settings.processes, memory_limit=settings.memory_limit) as engine:
-        blocked = block(engine, block_keys, rules=block_rules(settings.blocks), max_block=settings.max_block)
+        blocked = block(engine, block_keys, rules=block_rules(settings.blocks, settings.compare),
+                        max_block=settings.max_block)
         del block_keys
         timings["blocking"] = time.perf_counter() - t
         t = time.perf_counter()
-        pairs = _score(blocked.batches(settings.score_batch), pair_keys, fp, settings)
+        pairs = _score(blocked.batches(settings.score_batch), pair_keys, fp, settings, comparison)
     timings["scoring"] = time.perf_counter() - t
-    entity_code, entity_branch, soft = _entity_constraints(pair_keys, settings.hard_rules)
+    constraints = comparison.constraints(pair_keys, settings.hard_rules)
     del pair_keys
     release_memory()
 
@@ -140,7 +159,7 @@ def dedupe(table: pd.DataFrame, key: str, settings: DedupeSettings | None = None
     is_match = pairs.decision == _MATCH
     strong = _tables(settings).decisions.strong[pairs.pattern[is_match]] | (pairs.rule[is_match] == _REVIEWED_YES)
     roots, refusal = cluster(len(everything), pairs.a[is_match], pairs.b[is_match], pairs.weight[is_match],
-                             code=entity_code, branch=entity_branch, strong=strong, soft=soft)
+                             strong=strong, **constraints)
     row_keys = everything[key].astype("string").array
     key_rank = _rank(row_keys)
     label = cluster_ids(roots, key_rank)  # per row: position of the row whose key is its cluster_id
@@ -150,7 +169,7 @@ def dedupe(table: pd.DataFrame, key: str, settings: DedupeSettings | None = None
 
     t = time.perf_counter()
     survivor = survivors(everything, flags, key, label, key_rank, source_priority=settings.source_priority,
-                         recency=settings.recency)
+                         recency=settings.recency, base=comparison.survivor_flag)
     constrained = np.zeros(len(pairs.a), dtype=np.int8)
     constrained[refused] = refusal[refusal > 0]
     build = _Outputs(everything, key, row_keys, key_rank, label, flags, pairs, _reasons(pairs, constrained, settings),
@@ -206,12 +225,14 @@ class _Outputs:
         """The open review pairs with both records' fields side by side."""
         from crmtool.dedupe.decisions import fingerprint_values, pair_id
 
+        comparison = COMPARISONS[self.settings.compare]
         rows = self.open_questions()
         a, b = self.pairs.a[rows], self.pairs.b[rows]
-        fa, fb = fingerprint_values(self.table.iloc[a]), fingerprint_values(self.table.iloc[b])
+        fa = fingerprint_values(self.table.iloc[a], comparison.fingerprint_fields)
+        fb = fingerprint_values(self.table.iloc[b], comparison.fingerprint_fields)
         out = pd.DataFrame({"pair_id": pair_id(fa, fb), "key_a": self.row_keys.take(a), "key_b": self.row_keys.take(b),
                             "score": np.round(self.pairs.weight[rows].astype(np.float64), 2)})
-        for column in ("name", "credit_code", "phone", "address"):
+        for column in comparison.review_columns:
             if column in self.table.columns:
                 values = self.table[column].astype("string")
                 out[f"{column}_a"], out[f"{column}_b"] = values.take(a).array, values.take(b).array
@@ -228,7 +249,7 @@ class _Tables:
 _TABLES: dict = {}
 
 
-def _entity_constraints(pair_keys, hard: HardRules) -> tuple[np.ndarray, np.ndarray, dict[str, np.ndarray]]:
+def _entity_constraints(pair_keys, hard: HardRules) -> dict:
     """What one entity may hold only one of (crmtool.dedupe.cluster), as far as the cannot-link rules in
     force ask: a valid code, a branch tag, a name region, a place; and always one mobile."""
     none = np.full(len(pair_keys.code), -1, dtype=np.int64)
@@ -238,35 +259,93 @@ def _entity_constraints(pair_keys, hard: HardRules) -> tuple[np.ndarray, np.ndar
     soft = {"name_region": pair_keys.city if "different_region" in cannot else none,
             "place": pair_keys.place.evidence(pair_keys.branch) if "different_place" in cannot else none,
             "mobile": pair_keys.mobile}
-    return code, branch, soft
+    return {"code": code, "branch": branch, "soft": soft}
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """What differs between comparison sets; everything else (blocking engine, pattern tables, decisions,
+    clusters, outputs, golden records) is shared."""
+
+    name: str  # crmtool.config.dedupe.COMPARE_SETS
+    prepare: Callable  # (table, key, processes, store mask) → (pair keys, validity flags, blocking table)
+    patterns: Callable  # (pair keys, a, b, Arrow batch of candidate pairs) → patterns
+    constraints: Callable  # (pair keys, HardRules) → keyword arguments of cluster.cluster
+    survivor_flag: str  # the validity flag that ranks a survivor row first
+    review_columns: tuple[str, ...]  # shown side by side in the review workbook
+    fingerprint_fields: tuple[str, ...]  # what identifies a reviewed pair's records
+
+
+def _company_prepare(table, key, processes, store):
+    from crmtool.dedupe.blocking import block_table
+    from crmtool.dedupe.golden import validity_flags
+    from crmtool.dedupe.keys import record_keys
+    from crmtool.dedupe.scoring import PairKeys
+
+    keys = record_keys(table, key, processes=processes)
+    pair_keys = PairKeys.from_keys(keys)
+    return pair_keys, validity_flags(keys), block_table(keys, store, pair_keys)
+
+
+def _company_patterns(pair_keys, a, b, batch):
+    from crmtool.dedupe.scoring import comparison_patterns
+
+    return comparison_patterns(pair_keys, a, b, batch.column("phone").to_numpy(zero_copy_only=False).astype(bool))
+
+
+def _contact_prepare(table, key, processes, store):
+    from crmtool.dedupe.contacts import ContactKeys, contact_block_table, contact_flags, contact_keys
+
+    keys = contact_keys(table)
+    return ContactKeys.from_keys(keys), contact_flags(keys), contact_block_table(keys, store)
+
+
+def _contact_patterns(pair_keys, a, b, batch):
+    from crmtool.dedupe.contacts import contact_patterns
+
+    return contact_patterns(pair_keys, a, b)
+
+
+def _contact_constraints(pair_keys, hard):
+    from crmtool.dedupe.contacts import contact_constraints
+
+    return contact_constraints(pair_keys, hard)
+
+
+COMPARISONS = {
+    "company": Comparison("company", _company_prepare, _company_patterns, _entity_constraints, "credit_code",
+                          ("name", "credit_code", "phone", "address"), ("name", "credit_code", "phone", "address")),
+    "contact": Comparison("contact", _contact_prepare, _contact_patterns, _contact_constraints, "record",
+                          ("name", "mobile", "phone", "email", "account_id", "title", "department"),
+                          ("name", "mobile", "phone", "email", "account_id")),
+}
 
 
 def _tables(settings: DedupeSettings) -> _Tables:
     """Weights, decisions and reasons per comparison pattern, built once per (weights, thresholds, hard rules)."""
     from crmtool.dedupe.decide import decision_table
-    from crmtool.dedupe.scoring import PatternTable
+    from crmtool.dedupe.scoring import LEVEL_SETS, PatternTable
 
-    cache_key = (settings.weights, settings.thresholds, settings.hard_rules)
+    cache_key = (settings.weights, settings.thresholds, settings.hard_rules, settings.compare)
     if cache_key not in _TABLES:
-        patterns = PatternTable(settings.weights)
-        decisions = decision_table(patterns.levels, patterns.weight, settings.thresholds, settings.hard_rules)
+        patterns = PatternTable(settings.weights, LEVEL_SETS[settings.compare])
+        decisions = decision_table(patterns.levels, patterns.weight, settings.thresholds, settings.hard_rules,
+                                   settings.compare)
         _TABLES[cache_key] = _Tables(patterns, decisions)
     return _TABLES[cache_key]
 
 
-def _score(batches, pair_keys, fp, settings) -> _Pairs:
+def _score(batches, pair_keys, fp, settings, comparison: Comparison) -> _Pairs:
     """Score candidate pairs batch by batch, keeping only what the outputs need (see the module docstring)."""
     from crmtool.dedupe.decide import decide
     from crmtool.dedupe.decisions import answers
-    from crmtool.dedupe.scoring import comparison_patterns
 
     tables = _tables(settings)
     parts = [_Pairs(*(np.zeros(0, dtype=t) for t in (np.int32, np.int32, np.int16, np.float32, np.int8, np.int8)))]
     for batch in batches:
         a = batch.column("a").to_numpy().astype(np.int32)
         b = batch.column("b").to_numpy().astype(np.int32)
-        phone = batch.column("phone").to_numpy(zero_copy_only=False).astype(bool)
-        pattern = comparison_patterns(pair_keys, a, b, phone)
+        pattern = comparison.patterns(pair_keys, a, b, batch)
         weight = tables.patterns.weight[pattern].astype(np.float32)
         decision, rule = decide(tables.decisions, pattern, answers(fp, a, b, settings.decisions) if fp is not None else None)
         keep = (weight >= settings.thresholds.floor) | (decision != _NON_MATCH) | (rule != 0)

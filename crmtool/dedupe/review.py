@@ -17,15 +17,18 @@ from crmtool.dedupe.decisions import NO, YES, save_decisions
 from crmtool.errors import InputError
 
 ANSWER = "是否同一公司"
+PERSON_ANSWER = "是否同一人"  # the question for contacts (--object contacts); either header is read back
+ANSWERS = (ANSWER, PERSON_ANSWER)
 SHEET = "review"
 
 
-MASKED_FIELDS = {"credit_code": "credit_code", "phone": "phone", "address": "address"}
+MASKED_FIELDS = {"credit_code": "credit_code", "phone": "phone", "address": "address", "mobile": "mobile",
+                 "email": "email"}
 """The review columns masked when the workbook is to be sent; names stay (a reviewer compares them) and so
 do the pair's keys (the answers are read back by them)."""
 
 
-def write_review_workbook(review: pd.DataFrame, path: str | Path, *, masked: bool = True) -> Path:
+def write_review_workbook(review: pd.DataFrame, path: str | Path, *, masked: bool = True, question: str = ANSWER) -> Path:
     """Write the review pairs (pipeline's `DedupeResult.review`) atomically as xlsx; `masked` (the default)
     desensitises phones, credit codes, addresses and identifiers in any other column (docs/mask.md)."""
     import xlsxwriter
@@ -36,7 +39,7 @@ def write_review_workbook(review: pd.DataFrame, path: str | Path, *, masked: boo
 
         kinds = {f"{f}_{s}": k for f, k in MASKED_FIELDS.items() for s in "ab" if f"{f}_{s}" in review.columns}
         review = mask_table(review, kinds, detect=False, keep=("pair_id", "key_a", "key_b", "score"))[0]
-    columns = list(review.columns) + [ANSWER]
+    columns = list(review.columns) + [question]
     with atomic_path(path, ".xlsx") as tmp:
         book = xlsxwriter.Workbook(str(tmp), {"strings_to_numbers": False, "strings_to_formulas": False,
                                               "strings_to_urls": False})
@@ -56,7 +59,7 @@ def write_review_workbook(review: pd.DataFrame, path: str | Path, *, masked: boo
             sheet.write_blank(i, len(columns) - 1, None, answer)
         last = max(len(review), 1)
         sheet.data_validation(1, len(columns) - 1, last, len(columns) - 1,
-                              {"validate": "list", "source": [YES, NO], "error_title": ANSWER,
+                              {"validate": "list", "source": [YES, NO], "error_title": question,
                                "error_message": f"{YES} or {NO}"})
         sheet.set_column(0, 0, None, None, {"hidden": True})  # pair_id: the machine's handle on the pair
         sheet.set_column(1, 3, 10)
@@ -86,11 +89,12 @@ def read_review_workbook(path: str | Path) -> pd.DataFrame:
     finally:
         book.close()
     header = [str(h) if h is not None else "" for h in rows[0]] if rows else []
-    missing = [c for c in ("pair_id", "key_a", "key_b", ANSWER) if c not in header]
+    question = next((a for a in ANSWERS if a in header), ANSWER)
+    missing = [c for c in ("pair_id", "key_a", "key_b", question) if c not in header]
     if missing:
         raise InputError(path, f"review sheet lacks column(s) {', '.join(missing)}")
     frame = pd.DataFrame([r for r in rows[1:] if any(v is not None for v in r)], columns=header)
-    answers = frame[ANSWER].astype("string").str.strip()
+    answers = frame[question].astype("string").str.strip()
     answers = answers.replace({"Y": YES, "y": YES, "yes": YES, "Yes": YES, "N": NO, "n": NO, "no": NO, "No": NO})
     return pd.DataFrame({"pair_id": frame["pair_id"].astype(str), "key_a": frame["key_a"].astype(str),
                          "key_b": frame["key_b"].astype(str), "decision": answers.fillna("")})

@@ -30,13 +30,14 @@ def load_store_accounts(path: str | Path, table: str = "accounts") -> pd.DataFra
     return frame.astype("string")
 
 
-def load_accounts(path: str | Path) -> pd.DataFrame:
-    """Accounts from a CRM store (.duckdb/.db: its `accounts` table) or from any file `crmtool read` accepts."""
+def load_accounts(path: str | Path, table: str = "accounts") -> pd.DataFrame:
+    """Records of an object (accounts by default) from a CRM store (.duckdb/.db: the object's table) or from
+    any file `crmtool read` accepts."""
     from crmtool.read import read_table
 
     path = Path(path)
     if path.suffix.lower() in STORE_SUFFIXES:
-        return load_store_accounts(path)
+        return load_store_accounts(path, table)
     if not path.exists():
         raise InputError(path, "no such file")
     return read_table(path).table.astype("string")
@@ -83,9 +84,10 @@ def run_dedupe(input_path: str | Path, key: str, out: str | Path, *, pairs: str 
                review: str | Path | None = None, against: str | Path | None = None,
                decisions: str | Path | None = None, golden: str | Path | None = None,
                sheet: str | None = None, processes: int | None = None, masked: bool = True,
-               rules: str | Path | None = None) -> dict:
-    """Deduplicate one input file; write CLUSTERS (and PAIRS, the review workbook, golden records).
-    `rules`: a dedupe rules file over the built-in rules (crmtool.config.dedupe)."""
+               rules: str | Path | None = None, object_name: str = "accounts") -> dict:
+    """Deduplicate one input file of `object_name` records (accounts: companies; contacts: people);
+    write CLUSTERS (and PAIRS, the review workbook, golden records).
+    `rules`: a dedupe rules file over the object's built-in rules (crmtool.config.dedupe)."""
     from crmtool.dedupe.decisions import DEFAULT_FILE, load_decisions
     from crmtool.dedupe.pipeline import DedupeSettings, dedupe
     from crmtool.dedupe.rules import load_rules
@@ -93,15 +95,15 @@ def run_dedupe(input_path: str | Path, key: str, out: str | Path, *, pairs: str 
     from crmtool.read import read_table
     from crmtool.tableio import write_table
 
-    effective = load_rules(rules)
+    effective = load_rules(rules, object_name)
     table = read_table(input_path, sheet=sheet).table
     _checked_key(table, key, input_path)
     store_path = Path(decisions) if decisions else Path(out).parent / DEFAULT_FILE
     settings = DedupeSettings.from_rules(effective, decisions=load_decisions(store_path),
                                    processes=processes or os.cpu_count() or 1)
-    store = load_accounts(against) if against else None
+    store = load_accounts(against, object_name) if against else None
     if store is not None and key not in store.columns:
-        raise ConfigError(f"--against {against}: its accounts have no column '{key}' to identify them")
+        raise ConfigError(f"--against {against}: its {object_name} have no column '{key}' to identify them")
     result = dedupe(table, key, settings, store=store)
     clusters = result.clusters.copy()
     clusters["is_survivor"] = clusters["is_survivor"].map({True: "true", False: "false"})
@@ -109,10 +111,13 @@ def run_dedupe(input_path: str | Path, key: str, out: str | Path, *, pairs: str 
     if pairs:
         write_table(result.pairs, pairs)
     if review:
-        write_review_workbook(result.review, review, masked=masked)
+        from crmtool.dedupe.review import ANSWER, PERSON_ANSWER
+
+        write_review_workbook(result.review, review, masked=masked,
+                              question=PERSON_ANSWER if settings.compare == "contact" else ANSWER)
     if golden:
         write_table(result.golden, golden)
-    summary = {"input": str(input_path), "out": str(out), **result.stats, "blocks": result.blocks,
+    summary = {"input": str(input_path), "object": object_name, "out": str(out), **result.stats, "blocks": result.blocks,
                "decisions_store": str(store_path), "stored_decisions": len(settings.decisions),
                "rules": str(rules) if rules else "built-in"}
     if store is not None:

@@ -21,13 +21,42 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from crmtool.config.dedupe import COMPANY_LEVELS
+from crmtool.config.dedupe import COMPANY_LEVELS, COMPARE_SETS
 from crmtool.dedupe.rules import builtin_rules
 
+class LevelSet:
+    """One comparison set's fields and levels (crmtool.config.dedupe.COMPARE_SETS) as pattern digits: a
+    mixed-radix number with one digit per field, 0 = the field says nothing."""
+
+    def __init__(self, name: str, fields: dict[str, tuple[str, ...]]):
+        self.name = name
+        self.fields = fields
+        self.radix = {f: len(levels) + 1 for f, levels in fields.items()}
+        self.stride = dict(zip(fields, np.cumprod([1] + [self.radix[f] for f in fields][:-1]).tolist(), strict=True))
+        self.n_patterns = int(np.prod(list(self.radix.values())))
+        assert self.n_patterns < np.iinfo(np.int16).max, "patterns are stored as int16"
+
+    def level(self, field_name: str, name: str) -> int:
+        """The digit of a level within its field (1-based; 0 is "says nothing")."""
+        return self.fields[field_name].index(name) + 1
+
+    def encode(self, digits: dict[str, np.ndarray]) -> np.ndarray:
+        """One pattern per pair from its per-field level digits."""
+        n = len(next(iter(digits.values())))
+        pattern = np.zeros(n, dtype=np.int16)
+        for name in self.fields:
+            pattern += digits[name].astype(np.int16) * np.int16(self.stride[name])
+        return pattern
+
+    def digit(self, pattern: np.ndarray, field_name: str) -> np.ndarray:
+        """The level digit of one field, for each pattern."""
+        return (pattern.astype(np.int32) // self.stride[field_name]) % self.radix[field_name]
+
+
+LEVEL_SETS = {name: LevelSet(name, fields) for name, fields in COMPARE_SETS.items()}
+COMPANY_SET = LEVEL_SETS["company"]
 FIELD_LEVELS = COMPANY_LEVELS  # per field, its levels in the order they are checked; digit 0 = the field says nothing
-_RADIX = {f: len(levels) + 1 for f, levels in FIELD_LEVELS.items()}
-_STRIDE = dict(zip(FIELD_LEVELS, np.cumprod([1] + [_RADIX[f] for f in FIELD_LEVELS][:-1]).tolist(), strict=True))
-N_PATTERNS = int(np.prod(list(_RADIX.values())))
+N_PATTERNS = COMPANY_SET.n_patterns
 
 
 @dataclass(frozen=True)
@@ -45,34 +74,32 @@ DEFAULT_WEIGHTS = Weights()
 
 
 def level(field_name: str, name: str) -> int:
-    """The digit of a level within its field (1-based; 0 is "says nothing")."""
-    return FIELD_LEVELS[field_name].index(name) + 1
+    """The digit of a company level within its field (1-based; 0 is "says nothing")."""
+    return COMPANY_SET.level(field_name, name)
 
 
 def encode(digits: dict[str, np.ndarray]) -> np.ndarray:
-    """One pattern per pair from its per-field level digits."""
-    n = len(next(iter(digits.values())))
-    pattern = np.zeros(n, dtype=np.int16)
-    for name in FIELD_LEVELS:
-        pattern += digits[name].astype(np.int16) * np.int16(_STRIDE[name])
-    return pattern
+    """One company pattern per pair from its per-field level digits."""
+    return COMPANY_SET.encode(digits)
 
 
 def digit(pattern: np.ndarray, field_name: str) -> np.ndarray:
-    """The level digit of one field, for each pattern."""
-    return (pattern.astype(np.int32) // _STRIDE[field_name]) % _RADIX[field_name]
+    """The level digit of one company field, for each pattern."""
+    return COMPANY_SET.digit(pattern, field_name)
 
 
 class PatternTable:
-    """Every pattern's level names, match weight and reasons text, for one set of weights."""
+    """Every pattern's level names, match weight and reasons text, for one set of weights over one
+    comparison set (the company set by default)."""
 
-    def __init__(self, weights: Weights = DEFAULT_WEIGHTS):
+    def __init__(self, weights: Weights = DEFAULT_WEIGHTS, level_set: LevelSet = COMPANY_SET):
         self.weights = weights
-        pattern = np.arange(N_PATTERNS)
+        self.level_set = level_set
+        pattern = np.arange(level_set.n_patterns)
         names = {}
-        total = np.zeros(N_PATTERNS)
-        for f, levels in FIELD_LEVELS.items():
-            d = digit(pattern, f)
+        total = np.zeros(level_set.n_patterns)
+        for f, levels in level_set.fields.items():
+            d = level_set.digit(pattern, f)
             names[f] = np.asarray(("",) + levels, dtype=object)[d]
             total += np.asarray([0.0] + [weights.levels.get(lv, 0.0) for lv in levels])[d]
         self.levels = pd.DataFrame(names)  # one row per pattern, the level name per field ("" = none)

@@ -86,16 +86,19 @@ def _dedupe_object(ctx: "RunContext", object_name: str, frame: "pd.DataFrame") -
     from crmtool.dedupe.pipeline import DedupeSettings, dedupe as run_dedupe
 
     obj = ctx.model[object_name]
-    columns = _dedupe_columns(obj, frame)
+    rules = ctx.dedupe_rules[object_name]
+    columns = _dedupe_columns(obj, frame, rules.compare)
     table = pd.DataFrame({"_row_id": frame["_row_id"], "_source": frame["_source"],
                           **{c: frame[f].astype("string") for c, f in columns.items()}})
+    if rules.compare == "contact" and "account_id" in columns:
+        table["account_id"] = _account_entities(ctx, obj.fields[columns["account_id"]].to, table["account_id"])
     store = None
     if ctx.migration.dedupe.against_target:
         rows = ctx.store_rows(object_name)
         if len(rows):
             store = pd.DataFrame({"_row_id": "store:" + rows[obj.external_id].astype("string"), "_source": "store",
                                   **{c: rows[f].astype("string") for c, f in columns.items() if f in rows}})
-    result = run_dedupe(table, "_row_id", DedupeSettings.from_rules(ctx.dedupe_rules[object_name]), store=store)
+    result = run_dedupe(table, "_row_id", DedupeSettings.from_rules(rules), store=store)
     write_frame(ctx, result.clusters, "dedupe", f"{object_name}_clusters.parquet")
     write_frame(ctx, result.pairs, "dedupe", f"{object_name}_pairs.parquet")
     clusters = result.clusters.set_index("_row_id")
@@ -111,19 +114,55 @@ def _dedupe_object(ctx: "RunContext", object_name: str, frame: "pd.DataFrame") -
                           "surv": frame["_row_id"].map(clusters["is_survivor"]).astype(bool)})
     carrier = order.sort_values(["cid", "stored", "surv", "rid"], ascending=[True, False, False, True])
     frame[SURVIVOR] = cid.map(carrier.drop_duplicates("cid").set_index("cid")["rid"]).astype("string")
-    frame = _apply_golden(frame, cid, result.golden, columns)
+    # the account reference was compared as the account entity (_account_entities): the rows keep their own
+    frame = _apply_golden(frame, cid, result.golden,
+                          {c: f for c, f in columns.items() if not (rules.compare == "contact" and c == "account_id")})
     merged = int((frame[SURVIVOR] != frame["_row_id"]).sum())
     return frame, {"rows": len(frame), "clusters": int(cid.nunique()), "merged": merged,
                    "matched_store": int(frame[STORE_ID].notna().sum()), "candidate_pairs": result.stats["candidate_pairs"]}
 
 
-def _dedupe_columns(obj, frame: "pd.DataFrame") -> dict[str, str]:
-    """dedupe column → the object's field feeding it (the first mapped field of a fitting type)."""
+def _account_entities(ctx: "RunContext", parent: str, values: "pd.Series") -> "pd.Series":
+    """A contact's account reference as the account entity the dedupe stage found: at this stage a reference
+    is still as the source wrote it (北京华信科技有限公司, 华信科技), so two contacts of one company could look
+    like contacts of two accounts (a cannot-link). Values that name a deduplicated parent row, by its
+    external id or its normalised company name, become that row's cluster carrier; others stay."""
+    import pandas as pd
+
+    from crmtool.dedupe.keys import name_keys
+
+    path = ctx.path("dedupe", f"{parent}.parquet")
+    if not path.exists():
+        return values
+    parents = read_frame(ctx, "dedupe", f"{parent}.parquet")
+    obj = ctx.model[parent]
+    lookup: dict[str, str] = {}
+    names = [n for n, f in obj.fields.items() if f.type == "company_name" and n in parents]
+    for column in ([obj.external_id] if obj.external_id in parents else []) + names:
+        for value, carrier in zip(parents[column].astype("string"), parents[SURVIVOR].astype("string"), strict=True):
+            if pd.notna(value) and pd.notna(carrier):
+                lookup.setdefault(str(value), str(carrier))
+                if column in names:
+                    lookup.setdefault("name:" + str(name_keys(str(value))[0]), str(carrier))
+
+    def entity(value):
+        if pd.isna(value):
+            return value
+        found = lookup.get(value) or lookup.get("name:" + str(name_keys(value)[0]))
+        return f"entity:{found}" if found else value
+
+    return values.map(entity).astype("string")
+
+
+def _dedupe_columns(obj, frame: "pd.DataFrame", compare: str = "company") -> dict[str, str]:
+    """dedupe column → the object's field feeding it (the first mapped field of a fitting type; for people:
+    person name, mobile, phone, email, the account reference, title, department)."""
     from crmtool.dedupe.fields import dedupe_fields
 
-    columns = dedupe_fields(obj, set(frame.columns))
+    columns = dedupe_fields(obj, set(frame.columns), compare)
     if "name" not in columns:
-        raise ConfigError("dedupe: the object has no mapped company-name field to match on; "
+        kind = "person-name" if compare == "contact" else "company-name"
+        raise ConfigError(f"dedupe: the object has no mapped {kind} field to match on; "
                          "remove it from dedupe.objects in the migration file")
     return columns
 

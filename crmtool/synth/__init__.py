@@ -1,11 +1,13 @@
-"""Synthetic CRM account data: realistic, messy Chinese company records with a known truth of
-which records are the same company (for testing and benchmarking read/cleanse/dedupe), and the
+"""Synthetic CRM data: realistic, messy Chinese company records (and contact records: people at
+accounts, `generate_contacts`) with a known truth of which records are the same company (person) (for testing and benchmarking read/cleanse/dedupe), and the
 script that makes the small sample files in samples/ (`python -m crmtool.synth.samples samples/`).
 
 See docs/synth.md.
 """
 
+from crmtool.synth.contacts import CONTACT_RECORD_COLUMNS, CONTACT_TRUTH_COLUMNS, generate_contacts
 from crmtool.synth.generate import RECORD_COLUMNS, TRUTH_COLUMNS, generate_accounts
 from crmtool.synth.writers import output_format, write_records, write_truth
 
-__all__ = ["RECORD_COLUMNS", "TRUTH_COLUMNS", "generate_accounts", "output_format", "write_records", "write_truth"]
+__all__ = ["CONTACT_RECORD_COLUMNS", "CONTACT_TRUTH_COLUMNS", "RECORD_COLUMNS", "TRUTH_COLUMNS", "generate_accounts",
+           "generate_contacts", "output_format", "write_records", "write_truth"]
