@@ -36,6 +36,33 @@ def name_keys(name: str) -> tuple:
             (a["branch"] or None) if a["is_branch"] == "true" else None)
 
 
+def _name_columns(names: pd.Series, processes: int = 1) -> list:
+    """`name_keys` of every name as one Arrow array per NAME_FIELDS: the distinct names of the common
+    shape column-wise (`cleanse.company_name_columns`, which gives what cleanse's parser gives), the
+    others through `name_keys`."""
+    import pyarrow as pa
+
+    from crmtool.cleanse.company_name_columns import name_attributes
+
+    encoded = _plain_array(names).dictionary_encode()
+    distinct = encoded.dictionary
+    fast_rows, fast = name_attributes(distinct)
+    slow = np.ones(len(distinct), dtype=bool)
+    slow[fast_rows] = False
+    slow_rows = np.flatnonzero(slow)
+    slow = _map_unique(pd.Series(pd.arrays.ArrowStringArray(distinct.take(pa.array(slow_rows)).cast(pa.large_string()))),
+                       name_keys, [pa.string()] * len(NAME_FIELDS), processes)
+    position = np.empty(len(distinct), dtype=np.int64)
+    position[fast_rows] = np.arange(len(fast_rows))
+    position[slow_rows] = len(fast_rows) + np.arange(len(slow_rows))
+    codes = encoded.indices.fill_null(0).to_numpy(zero_copy_only=False)
+    index = pa.array(position[codes] if len(distinct) else codes.astype(np.int64), mask=_true(encoded.indices.is_null()))
+    fast_columns = [fast["name_norm"], fast["trade"], fast["city"], fast["province"], fast["org_form"],
+                    pa.nulls(len(fast_rows), pa.string())]
+    return [pa.concat_arrays([f.cast(pa.string()), s.combine_chunks() if isinstance(s, pa.ChunkedArray) else s]).take(index)
+            for f, s in zip(fast_columns, slow, strict=True)]
+
+
 @lru_cache(maxsize=1)
 def _check_company_name():
     from crmtool.cleanse.company_name import check_company_name
@@ -253,6 +280,10 @@ def _lookup(chars: str, values) -> np.ndarray:
     return table
 
 
+def _true(array) -> np.ndarray:
+    return np.asarray(array.fill_null(False).to_numpy(zero_copy_only=False), dtype=bool)
+
+
 def _fixed_width(array, width: int) -> np.ndarray:
     """The ASCII bytes of an Arrow string array whose values all have `width` characters, one row each."""
     offsets = np.frombuffer(array.buffers()[1], dtype=np.int32)[array.offset:array.offset + len(array) + 1]
@@ -374,8 +405,7 @@ def record_keys(table: pd.DataFrame, key: str, *, processes: int = 1) -> pd.Data
     text = lambda array: pd.array(array, dtype="string")
     out = pd.DataFrame({"_key": table[key].astype("string").array})
     names = col("name").str.strip().replace("", pd.NA)
-    name_types = [pa.string()] * len(NAME_FIELDS)
-    for field, arr in zip(NAME_FIELDS, _map_unique(names, name_keys, name_types, processes), strict=True):
+    for field, arr in zip(NAME_FIELDS, _name_columns(names, processes), strict=True):
         out[field] = text(arr)
     release_memory()
     codes = col("credit_code").str.strip().replace("", pd.NA)
