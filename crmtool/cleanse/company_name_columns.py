@@ -3,24 +3,29 @@
 `name_attributes(values)` takes company names (an Arrow string array; the dedupe keys give it their
 distinct stripped names) and returns, for each name it handles, exactly what
 `company_name.check_company_name` says of it: the clean name, the organisation form, the region's city
-and province and the trade-name key (tests/dedupe/test_dedupe_names.py holds it to the per-value
-parser on every name of generated sets and on the hand-written cases). A name it does not handle is
-left to that parser, which stays the definition.
+and province, the trade-name key and the branch part (tests/dedupe/test_dedupe_names.py holds it to
+the per-value parser on every name of generated sets and on the hand-written cases). A name it does
+not handle is left to that parser, which stays the definition.
 
 Handled: names of Chinese characters (CJK unified and extension A), ASCII letters and digits, brackets
-of either width and spaces, full-width letters and digits (NFKC), with no branch word at the end, at
-most one opening bracket once the form is cut off, no space between two ASCII letters or digits, no
-number shaped like a house number or a date, and not ending in an ASCII letter without a Chinese
-form (an English form may follow). In generated and real exports that is nearly every name; the
-rest (branches, English names, stray punctuation) go through the parser.
+of either width and spaces, full-width letters and digits (NFKC), with no space between two ASCII
+letters or digits, no number shaped like a house number or a date, not ending in an ASCII letter (an
+English form may follow), at most one opening bracket once the form is cut off, and, for a branch, a
+parent that ends in an organisation form (or 银行 …) right before the branch's place. In generated
+exports that is 99.7% of the distinct names; the rest (branches without a parent's form, English
+names, stray punctuation) go through the parser.
 
 Each step column-wise, in the parser's order:
-- normalisation: NFKC, spaces squeezed (`text.basic`), traditional → simplified (OpenCC over 10,000
+- normalisation: NFKC, spaces squeezed (`text.basic`), traditional → simplified (OpenCC over 50,000
   names joined by newlines at a time: no dictionary entry spans a newline), then every space removed
   (the parser removes every space next to a Chinese character or a bracket, which, without a space
   between two ASCII letters or digits, is every space), empty brackets dropped, brackets full-width;
-- the organisation form: the longest of ORG_FORMS that ends the name and is shorter than it, one
-  suffix slice and set lookup per form length;
+- the branch part (`split_branch`): the longest branch word at the end, and the parent's last
+  organisation form found in the reversed text as the parser finds it; the parser cuts there unless a
+  place name starts later and what lies between is not a place, which depends only on the text after
+  that form (read once per distinct text);
+- the organisation form: the longest of ORG_FORMS that ends the name, by one regular expression (its
+  leftmost match);
 - a bracketed region: the one bracket pair's content, read by `divisions.parse_region_prefix` once per
   distinct content;
 - a region prefix: `parse_region_prefix` reads the longest division name at the start, up to three
@@ -38,9 +43,16 @@ from functools import cache, lru_cache
 import numpy as np
 
 from crmtool.cleanse import divisions
-from crmtool.cleanse.company_name import BRANCH_WORDS, ORG_FORMS, _t2s
+from crmtool.cleanse.company_name import (
+    _PARENT_ENDINGS,
+    BRANCH_WORDS,
+    ORG_FORMS,
+    _is_place,
+    _place_suffix_start,
+    _t2s,
+)
 
-FIELDS = ("name_norm", "trade", "city", "province", "org_form")
+FIELDS = ("name_norm", "trade", "city", "province", "org_form", "branch")
 
 _HAN = "\\x{3400}-\\x{4DBF}\\x{4E00}-\\x{9FFF}"  # Python's \w holds every one of them (tested)
 # before NFKC, with at least one Chinese character: full-width brackets, letters, digits and the
@@ -53,8 +65,11 @@ _CLASS = f"^[{_HAN}A-Za-z0-9 ()]*[{_HAN}][{_HAN}A-Za-z0-9 ()]*$"
 _LETTER = f"{_HAN}A-Za-z"
 # names the parser reads otherwise: a branch, a house number (misplaced), a number or date, fewer than
 # two letters, an ASCII letter at the end (no Chinese form ends so; an English form may)
-_OTHER = ("[0-9][号號]|(?:" + "|".join(BRANCH_WORDS) + ")$|[A-Za-z]$|^[0-9（）年月日]+$"
-          f"|^[^{_LETTER}]*(?:[{_LETTER}][^{_LETTER}]*)?$")
+_OTHER = f"[0-9][号號]|[A-Za-z]$|^[0-9（）年月日]+$|^[^{_LETTER}]*(?:[{_LETTER}][^{_LETTER}]*)?$"
+_BRANCH = "(?:" + "|".join(sorted(BRANCH_WORDS, key=len, reverse=True)) + ")$"  # the longest branch word
+# the end of the last parent ending (company_name._parent_end), searched in the reversed text: what
+# precedes the first match there is what follows the parent in the name
+_PARENT_END = "^(?P<p>.*?)(?:" + "|".join(re.escape(e[::-1]) for e in sorted(_PARENT_ENDINGS, key=len, reverse=True)) + ")"
 # the longest organisation form: the leftmost start from which the rest is a form
 _FORM = "(?:" + "|".join(re.escape(f) for f in sorted(ORG_FORMS, key=len, reverse=True)) + ")$"
 _BRACKET = "^(?P<a>[^（]*)（(?P<c>[^（）]{2,12})）(?P<b>.*)$"  # with at most one （: company_name._BRACKETED
@@ -83,13 +98,16 @@ def name_attributes(values) -> tuple[np.ndarray, dict]:
     name = pc.replace_substring(pc.replace_substring(name, "(", "（"), ")", "）")
 
     rows, name = _subset(~_true(pc.match_substring_regex(name, _OTHER)), rows, name)
-    core = pc.replace_substring_regex(name, _FORM, "")
-    length, core_length = _ints(pc.utf8_length(name)), _ints(pc.utf8_length(core))
-    rows, name, core, length, core_length = _subset(core_length > 0, rows, name, core, length, core_length)  # all form: the parser's
-    form = _tail(name, core_length)
+    ok, head, branch = _branch_split(name)
+    rows, name, head, branch = _subset(ok, rows, name, head, branch)
+
+    core = pc.replace_substring_regex(head, _FORM, "")
+    core_length = _ints(pc.utf8_length(core))
+    rows, name, head, branch, core, core_length = _subset(core_length > 0, rows, name, head, branch, core, core_length)  # all form: the parser's
+    form = _tail(head, core_length)
 
     opens = _ints(pc.count_substring(core, "（"))
-    rows, name, core, form, opens = _subset(opens <= 1, rows, name, core, form, opens)
+    rows, name, branch, core, form, opens = _subset(opens <= 1, rows, name, branch, core, form, opens)
     city, province, core, bracketed = _bracketed_region(core, opens == 1)
     start, prefix_city, prefix_province = _prefix_region(core, ~bracketed)
     rest = _tail(core, start)
@@ -98,11 +116,48 @@ def name_attributes(values) -> tuple[np.ndarray, dict]:
     province = pc.if_else(pa.array(bracketed), province, prefix_province)
     keep = found.copy()
     keep[~found] = ~_true(pc.is_in(rest.filter(pa.array(~found)), value_set=_value_set(_whole_divisions())))
-    rows, name, form, rest, city, province = _subset(keep, rows, name, form, rest, city, province)  # 北京市有限公司
+    rows, name, branch, form, rest, city, province = _subset(keep, rows, name, branch, form, rest, city, province)  # 北京市有限公司
 
     trade = pc.utf8_lower(pc.replace_substring_regex(rest, "[（）]", ""))
-    columns = [name, _nonempty(trade), city, province, _nonempty(form)]
+    columns = [name, _nonempty(trade), city, province, _nonempty(form), branch]
     return rows, dict(zip(FIELDS, columns, strict=True))
+
+
+def _branch_split(name):
+    """(handled, the name the trade name is read from, the branch part or null) per name:
+    `company_name.split_branch` for the names it cuts at their parent's last organisation form (or 银行
+    …), the others not handled (see `_cut_at_parent`)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    n = len(name)
+    stem = pc.replace_substring_regex(name, _BRANCH, "")
+    stem_length = _ints(pc.utf8_length(stem))
+    rows = np.flatnonzero(stem_length < _ints(pc.utf8_length(name)))
+    ok = np.ones(n, dtype=bool)
+    ok[rows] = stem_length[rows] > 0  # a branch word alone is no branch (_branch_word)
+    found = pc.extract_regex(pc.utf8_reverse(stem.take(pa.array(rows))), _PARENT_END)
+    after = pc.utf8_reverse(pc.struct_field(found, "p"))  # what follows the parent, null without one
+    distinct = pc.unique(after.drop_null())
+    cuts = np.asarray([_cut_at_parent(p) for p in distinct.to_pylist()] + [False], dtype=bool)
+    at = pc.index_in(after, value_set=distinct).fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int64)
+    ok[rows] &= cuts[at]
+    parent_length = stem_length[rows] - _ints(pc.utf8_length(after.fill_null("")))
+    head = _put(name, rows, _head(name.take(pa.array(rows)), parent_length))
+    part = _put(pa.nulls(n, pa.string()), rows, _tail(name.take(pa.array(rows)), parent_length))
+    return ok, head, part
+
+
+@lru_cache(maxsize=1 << 14)
+def _cut_at_parent(after: str) -> bool:
+    """Whether `split_branch` cuts a name at the end of its last parent ending when `after` follows it
+    (before the branch word): the cut is elsewhere only where a place name starts after that end and
+    what lies between is not a place (华信企业管理咨询海口分公司 is cut before 海口). Where the place
+    starts is decided by `after` alone, except for a bracket that may open before it: not handled."""
+    if after.endswith("）") and "（" not in after:
+        return False
+    start = _place_suffix_start(after)
+    return start is None or start == 0 or _is_place(after[:start])
 
 
 def _where(ask: np.ndarray, text, fn):
@@ -275,22 +330,31 @@ def _simplified(text):
 
 
 def _tail(text, at: np.ndarray):
-    """Each value without its first `at[i]` characters, one slice per distinct cut."""
-    import pyarrow as pa
+    """Each value without its first `at[i]` characters."""
     import pyarrow.compute as pc
+
+    return _by_cut(text, at, lambda part, cut: pc.utf8_slice_codeunits(part, cut) if cut else part)
+
+
+def _by_cut(text, at: np.ndarray, slice_):
+    """`slice_(values, cut)` per group of values with one cut, back in the original order."""
+    import pyarrow as pa
 
     if not len(text):
         return text
     order = np.argsort(at, kind="stable")
     bounds = np.flatnonzero(np.diff(at[order])) + 1
-    parts = []
-    for group in np.split(order, bounds):
-        cut = int(at[group[0]])
-        part = text.take(pa.array(group))
-        parts.append(pc.utf8_slice_codeunits(part, cut) if cut else part)
+    parts = [slice_(text.take(pa.array(group)), int(at[group[0]])) for group in np.split(order, bounds)]
     back = np.empty_like(order)
     back[order] = np.arange(len(order))
     return pa.concat_arrays(parts).take(pa.array(back))
+
+
+def _head(text, at: np.ndarray):
+    """The first `at[i]` characters of each value."""
+    import pyarrow.compute as pc
+
+    return _by_cut(text, at, lambda part, cut: pc.utf8_slice_codeunits(part, 0, cut))
 
 
 def _put(text, rows: np.ndarray, values):

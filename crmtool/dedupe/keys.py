@@ -57,8 +57,7 @@ def _name_columns(names: pd.Series, processes: int = 1) -> list:
     position[slow_rows] = len(fast_rows) + np.arange(len(slow_rows))
     codes = encoded.indices.fill_null(0).to_numpy(zero_copy_only=False)
     index = pa.array(position[codes] if len(distinct) else codes.astype(np.int64), mask=_true(encoded.indices.is_null()))
-    fast_columns = [fast["name_norm"], fast["trade"], fast["city"], fast["province"], fast["org_form"],
-                    pa.nulls(len(fast_rows), pa.string())]
+    fast_columns = [fast[f] for f in ("name_norm", "trade", "city", "province", "org_form", "branch")]
     return [pa.concat_arrays([f.cast(pa.string()), s.combine_chunks() if isinstance(s, pa.ChunkedArray) else s]).take(index)
             for f, s in zip(fast_columns, slow, strict=True)]
 

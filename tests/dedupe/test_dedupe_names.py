@@ -79,7 +79,7 @@ def _compare(values: tuple[str, ...]) -> tuple[int, list]:
     for i, row in enumerate(rows.tolist()):
         want = dict(zip(NAME_FIELDS, name_keys(values[row]), strict=True))
         fast = {"name_norm": got["name_norm"][i], "trade": got["trade"][i], "region": got["city"][i],
-                "province": got["province"][i], "org_form": got["org_form"][i], "branch": None}
+                "province": got["province"][i], "org_form": got["org_form"][i], "branch": got["branch"][i]}
         if fast != want:
             wrong.append((values[row], fast, want))
     return len(rows), wrong
