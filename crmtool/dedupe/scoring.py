@@ -227,7 +227,7 @@ def int_codes(values: pd.Series) -> np.ndarray:
     """One int32 code per distinct value, -1 for null (Arrow's dictionary encoding: faster than pandas')."""
     import pyarrow as pa
 
-    array = pa.array(values)
+    array = values if isinstance(values, (pa.Array, pa.ChunkedArray)) else pa.array(values)  # pa.array(Arrow) goes through Python
     if isinstance(array, pa.ChunkedArray):
         array = array.combine_chunks()
     return array.dictionary_encode().indices.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int32)
