@@ -14,6 +14,12 @@ components, then split clusters holding two codes or two regions" done in one pa
 the fact has to guess where to cut; refusing the weakest link never does. Each refused pair says
 which of these it would have broken (`REFUSALS`).
 
+Only a connected component of the matched pairs whose records hold two values of one of these
+attributes can refuse a link; every other component is one entity whatever the order. So the
+components are found with numpy first, and the merge loop (Python, a few microseconds a pair) runs
+only over the pairs of the contradicting components: 1.5% of the half million matched pairs of the
+million-record hard set.
+
 Cluster ids are the smallest row key in the cluster: stable across re-runs of the same data and
 readable ("this row and everything merged into it").
 """
@@ -36,6 +42,65 @@ def cluster(n: int, a: np.ndarray, b: np.ndarray, weight: np.ndarray, *, code: n
     entity holds at most one valid code and one branch tag, so those are one value per root; a soft
     attribute is a value, or a set once a strong link joined two.
     """
+    component = components(n, a, b)
+    # Only components holding two values of an attribute can refuse a merge; in the others every link
+    # merges, so their entities are the components. The merge loop runs on the rest (a percent or two
+    # of the pairs), in the same order, with the same outcome: components do not touch each other.
+    ask = np.flatnonzero(_contradicting(component, a, b, code, branch, soft)[component[a]])
+    nodes, ends = np.unique(np.concatenate([a[ask], b[ask]]), return_inverse=True)  # those records, numbered 0…
+    ends = ends.reshape(-1)
+    roots, refused = _merge(len(nodes), ends[:len(ask)], ends[len(ask):], weight[ask], code=code[nodes],
+                            branch=branch[nodes], strong=strong[ask], soft={k: v[nodes] for k, v in soft.items()})
+    out = np.zeros(len(a), dtype=np.int8)
+    out[ask] = refused
+    component[nodes] = nodes[roots]
+    return component, out
+
+
+def components(n: int, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Per record, the smallest record of its connected component in the graph of pairs (a[i], b[i]):
+    every link hooks the larger root under the smaller, then pointer jumping, until no link joins two
+    roots."""
+    label = np.arange(n, dtype=np.int64)
+    while len(a):
+        la, lb = label[a], label[b]
+        differ = la != lb
+        if not differ.any():
+            break
+        a, b, la, lb = a[differ], b[differ], la[differ], lb[differ]
+        low = np.minimum(la, lb)
+        np.minimum.at(label, la, low)
+        np.minimum.at(label, lb, low)
+        label = _roots(label)
+    return label
+
+
+def _contradicting(component: np.ndarray, a: np.ndarray, b: np.ndarray, code: np.ndarray, branch: np.ndarray,
+                   soft: dict[str, np.ndarray]) -> np.ndarray:
+    """Per component label, whether its records hold two valid codes, two branch tags (none counts as
+    one), or two values of a soft attribute: the smallest and the largest value differ."""
+    linked = np.zeros(len(component), dtype=bool)
+    linked[a] = linked[b] = True
+    members = np.flatnonzero(linked)
+    members = members[np.argsort(component[members], kind="stable")]
+    label = component[members]
+    starts = np.flatnonzero(np.r_[True, label[1:] != label[:-1]]) if len(label) else np.zeros(0, dtype=np.int64)
+    out = np.zeros(len(component), dtype=bool)
+    if not len(starts):
+        return out
+    big = np.iinfo(np.int64).max
+    for values, none_counts in ((code, False), (branch, True), *((soft[name], False) for name in SOFT)):
+        v = values[members].astype(np.int64)
+        low = v if none_counts else np.where(v >= 0, v, big)
+        high = v if none_counts else np.where(v >= 0, v, -1)
+        lows, highs = np.minimum.reduceat(low, starts), np.maximum.reduceat(high, starts)
+        out[label[starts]] |= (lows < highs)
+    return out
+
+
+def _merge(n: int, a: np.ndarray, b: np.ndarray, weight: np.ndarray, *, code: np.ndarray, branch: np.ndarray,
+           strong: np.ndarray, soft: dict[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """The merge loop (see `cluster`) over the pairs given."""
     parent = list(range(n))
     codes, branches = code.tolist(), branch.tolist()
     regions, places, mobiles = (soft[name].tolist() for name in SOFT)  # the loop below is written out for these

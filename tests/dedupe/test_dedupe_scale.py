@@ -208,3 +208,25 @@ def test_vectorised_phone_key_of_one_cell_equals_phone_keys(cell):
     handled, lists = _plain_phones(_plain_array(pd.Series([cell], dtype="string")))
     if handled[0]:
         assert tuple(lists[0].as_py()) == phone_keys(cell)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_entities_from_components_equal_the_merge_loop_over_every_pair(seed):
+    """cluster() runs the merge loop only in components that hold two values of an attribute; on random
+    graphs with clashing attributes its entities and refusals are the loop's over every pair."""
+    from crmtool.dedupe.cluster import SOFT, _merge, cluster
+
+    rng = np.random.default_rng(seed)
+    n, m = 400, (150, 500)[seed % 2]  # many small components, or a few big ones
+    a, b = rng.integers(0, n, m), rng.integers(0, n, m)
+    a, b = np.minimum(a, b)[a != b], np.maximum(a, b)[a != b]
+    weight = rng.choice([6.0, 6.5, 8.0, 14.0], len(a)).astype(np.float32)
+    attrs = {"code": np.where(rng.random(n) < 0.9, -1, rng.integers(0, 3, n)),
+             "branch": np.where(rng.random(n) < 0.95, -1, rng.integers(0, 2, n)),
+             "strong": rng.random(len(a)) < 0.3}
+    soft = {name: np.where(rng.random(n) < 0.85, -1, rng.integers(0, 3, n)) for name in SOFT}
+    got_roots, got_refused = cluster(n, a, b, weight, soft=soft, **attrs)
+    want_roots, want_refused = _merge(n, a, b, weight, soft=soft, **attrs)
+    assert np.array_equal(got_refused, want_refused) and (want_refused > 0).any()
+    same = lambda roots: roots[:, None] == roots[None, :]
+    assert np.array_equal(same(got_roots), same(want_roots))
