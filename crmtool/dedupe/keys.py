@@ -40,13 +40,37 @@ def _name_columns(names: pd.Series, processes: int = 1) -> list:
     """`name_keys` of every name as one Arrow array per NAME_FIELDS: the distinct names of the common
     shape column-wise (`cleanse.company_name_columns`, which gives what cleanse's parser gives), the
     others through `name_keys`."""
+    return _name_finish(*_name_fast(names), processes)
+
+
+NAME_CHUNK = 100_000  # distinct names parsed column-wise at a time: their temporaries stay small
+
+
+def _name_fast(names: pd.Series) -> tuple:
+    """The distinct names and the column-wise attributes of those of the common shape (no worker
+    processes: this may run in a thread)."""
     import pyarrow as pa
 
-    from crmtool.cleanse.company_name_columns import name_attributes
+    from crmtool.cleanse.company_name_columns import FIELDS, name_attributes
 
     encoded = _plain_array(names).dictionary_encode()
     distinct = encoded.dictionary
-    fast_rows, fast = name_attributes(distinct)
+    rows, parts = [], []
+    for start in range(0, len(distinct), NAME_CHUNK):
+        chunk_rows, columns = name_attributes(distinct.slice(start, NAME_CHUNK))
+        rows.append(chunk_rows + start)
+        parts.append(columns)
+    if not parts:
+        return (encoded, *name_attributes(distinct))
+    return (encoded, np.concatenate(rows),
+            {f: pa.concat_arrays([p[f].cast(pa.string()) for p in parts]) for f in FIELDS})
+
+
+def _name_finish(encoded, fast_rows: np.ndarray, fast: dict, processes: int) -> list:
+    """The other distinct names through `name_keys`, and every row's attributes."""
+    import pyarrow as pa
+
+    distinct = encoded.dictionary
     slow = np.ones(len(distinct), dtype=bool)
     slow[fast_rows] = False
     slow_rows = np.flatnonzero(slow)
@@ -60,6 +84,20 @@ def _name_columns(names: pd.Series, processes: int = 1) -> list:
     fast_columns = [fast[f] for f in ("name_norm", "trade", "city", "province", "org_form", "branch")]
     return [pa.concat_arrays([f.cast(pa.string()), s.combine_chunks() if isinstance(s, pa.ChunkedArray) else s]).take(index)
             for f, s in zip(fast_columns, slow, strict=True)]
+
+
+def _beside(parallel: bool, fn, *args):
+    """`fn(*args)` in a thread beside the caller's own work, or now; returns a function giving the
+    result. Arrow's kernels and DuckDB release the GIL, so two column-wise key steps run on two cores."""
+    if not parallel:
+        value = fn(*args)
+        return lambda: value
+    from concurrent.futures import ThreadPoolExecutor
+
+    pool = ThreadPoolExecutor(1, thread_name_prefix="crmtool-keys")
+    future = pool.submit(fn, *args)
+    pool.shutdown(wait=False)
+    return future.result
 
 
 @lru_cache(maxsize=1)
@@ -457,6 +495,18 @@ def _first_of_each(lists):
     return pa.concat_arrays([lists, fixed]).take(pa.array(index))
 
 
+def _fallback(later: list, background: bool, done, values: pd.Series, handled: np.ndarray, fast: list, fn, types: list,
+              processes: int) -> None:
+    """`done(*_with_fallback(…))` now when the fallback runs in-process (or nothing runs beside this
+    thread), else appended to `later`."""
+    step = lambda: done(*_with_fallback(values, handled, fast, fn, types, processes))
+    rest = int(np.count_nonzero(~handled & values.notna().to_numpy()))
+    if background and rest >= PARALLEL_FROM and processes > 1:
+        later.append(step)
+    else:
+        step()
+
+
 def _with_fallback(values: pd.Series, handled: np.ndarray, fast: list, fn, types: list, processes: int) -> list:
     """The fast path's arrays where it handled a row, `_map_unique(fn)` on the other rows."""
     import pyarrow as pa
@@ -482,30 +532,47 @@ def record_keys(table: pd.DataFrame, key: str, *, processes: int = 1) -> pd.Data
     text = lambda array: pd.array(array, dtype="string")
     out = pd.DataFrame({"_key": table[key].astype("string").array})
     names = col("name").str.strip().replace("", pd.NA)
-    for field, arr in zip(NAME_FIELDS, _name_columns(names, processes), strict=True):
-        out[field] = text(arr)
-    release_memory()
     codes = col("credit_code").str.strip().replace("", pd.NA)
-    handled, fast = _plain_codes(_normalised_codes(_plain_array(codes)))
-    code, valid, org, division = _with_fallback(codes, handled, fast, code_keys,
-                                                [pa.string(), pa.bool_(), pa.string(), pa.string()], processes)
-    out["code"] = text(code)
-    out["code_valid"] = valid.fill_null(False).to_numpy(zero_copy_only=False).astype(bool)
-    out["org_code"] = text(org)
-    out["division"] = text(division)
-    release_memory()
     phones = col("phone").str.strip().replace("", pd.NA)
+    # the column-wise name parsing in a thread beside the code, phone and address keys; a per-value
+    # fallback that may need worker processes waits until that thread is done (no fork beside a thread)
+    background = processes > 1 and n >= PARALLEL_FROM
+    names_fast = _beside(background, _name_fast, names)
+    later = []
+
+    def codes_done(code, valid, org, division):
+        out["code"] = text(code)
+        out["code_valid"] = valid.fill_null(False).to_numpy(zero_copy_only=False).astype(bool)
+        out["org_code"] = text(org)
+        out["division"] = text(division)
+
+    def phones_done(line_keys):
+        out["phones"] = pd.Series(pd.arrays.ArrowExtensionArray(line_keys.fill_null(pa.scalar([], type=line_keys.type))))
+
+    handled, fast = _plain_codes(_normalised_codes(_plain_array(codes)))
+    _fallback(later, background, codes_done, codes, handled, fast, code_keys,
+              [pa.string(), pa.bool_(), pa.string(), pa.string()], processes)
     handled, lists = _plain_phones(_plain_array(phones))
-    (line_keys,) = _with_fallback(phones, handled, [lists], _phone_key_list, [pa.list_(pa.string())], processes)
-    line_keys = line_keys.fill_null(pa.scalar([], type=pa.list_(pa.string())))
-    out["phones"] = pd.Series(pd.arrays.ArrowExtensionArray(line_keys))
+    _fallback(later, background, phones_done, phones, handled, [lists], _phone_key_list, [pa.list_(pa.string())],
+              processes)
+    del handled, fast, lists
     release_memory()
     detail, province, city, district, house = address_keys(col("address"))
     out["address"] = detail.array
     out["address_province"], out["address_city"], out["address_district"] = text(province), text(city), text(district)
     out["house"] = house
+    del detail, province, city, district, house
+    release_memory()
     province, city = phone_places(phones)
     out["phone_province"], out["phone_city"] = text(province), text(city)
-    out["mobile"] = text(first_mobile(line_keys))
+    del province, city
+    release_memory()
+    for i, (field, arr) in enumerate(zip(NAME_FIELDS, _name_finish(*names_fast(), processes), strict=True)):
+        out.insert(1 + i, field, text(arr))  # the name keys first, after the key
+    del names_fast
+    release_memory()
+    for step in later:
+        step()
+    out["mobile"] = text(first_mobile(pa.array(out["phones"])))
     release_memory()
     return out
