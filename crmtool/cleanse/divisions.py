@@ -246,6 +246,13 @@ _CONFLICT = ("conflict",)
 _NAME_READINGS: dict[bool, tuple[dict[str, tuple[Place, ...]], dict[str, tuple[int, ...]]]] = {}
 
 
+def prefix_names(any_short: bool = False) -> tuple[str, ...]:
+    """Every name `parse_region_prefix` can read as one division (its index keys), for column-wise
+    readers that look the longest of them up themselves (`company_name_columns`)."""
+    index, _ = _NAME_READINGS.get(any_short) or _name_reading(any_short)
+    return tuple(index)
+
+
 def _name_reading(any_short: bool):
     """The index `parse_region_prefix` reads with (kept in a plain dict: it is asked once per name)."""
     _NAME_READINGS[any_short] = _prefix_index(_ALL_LEVELS, _SHORT_LEVELS, any_short)

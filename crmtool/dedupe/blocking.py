@@ -98,12 +98,12 @@ _NEIGHBOUR_SETUP = [
     # per value and character: the substitution key (position, remainder, place) and, for values of
     # 5+ characters, the insertion key (remainder, place), which is the key of the value one shorter
     """CREATE OR REPLACE TEMP TABLE nb_d AS
-        SELECT vh, n, has_open, has_new, length(trade) AS len,
-               hash(i, substr(trade, 1, i - 1) || substr(trade, i + 1), place) AS k,
-               hash(substr(trade, 1, i - 1) || substr(trade, i + 1), place) AS k2
-        FROM (SELECT *, unnest(range(1, length(trade) + 1)) AS i FROM nb_v)""",
+        SELECT vh, n, has_open, has_new, len, hash(i, rest, place) AS k, hash(rest, place) AS k2
+        FROM (SELECT vh, n, has_open, has_new, place, len, i, substr(trade, 1, i - 1) || substr(trade, i + 1) AS rest
+              FROM (SELECT *, length(trade) AS len, unnest(range(1, length(trade) + 1)) AS i FROM nb_v))""",
+    # the substitution keys with an open value; `values`: how many values share the key (one: no pair)
     """CREATE OR REPLACE TEMP TABLE nb_sub_size AS
-        SELECT k, sum(n) AS size, bool_or(has_new) AS has_new
+        SELECT k, sum(n) AS size, bool_or(has_new) AS has_new, count(*) AS values
         FROM nb_d SEMI JOIN (SELECT k FROM nb_d WHERE has_open) o USING (k) GROUP BY k""",
     """CREATE OR REPLACE TEMP TABLE nb_ins AS
         SELECT DISTINCT s.vh AS v1, d.vh AS v2, s.n AS n1, d.n AS n2,
@@ -117,7 +117,7 @@ _NEIGHBOUR_CLEANUP = [f"DROP TABLE nb_{t}" for t in ("rec", "v", "d", "sub_size"
 _NEIGHBOURS = f"""
     WITH sub AS (SELECT o.vh AS v1, x.vh AS v2
                  FROM nb_d o JOIN nb_d x ON o.k = x.k
-                 SEMI JOIN (SELECT k FROM nb_sub_size WHERE size <= {{max_block}} AND has_new) s ON s.k = o.k
+                 SEMI JOIN (SELECT k FROM nb_sub_size WHERE size <= {{max_block}} AND has_new AND values > 1) s ON s.k = o.k
                  WHERE o.has_open AND o.vh <> x.vh),
     vp AS (SELECT DISTINCT least(v1, v2) AS v1, greatest(v1, v2) AS v2 FROM (
              SELECT v1, v2 FROM sub

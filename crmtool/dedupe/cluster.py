@@ -16,6 +16,12 @@ components, then split clusters holding two codes or two regions" done in one pa
 the fact has to guess where to cut; refusing the weakest link never does. Each refused pair says
 which of these it would have broken (`REFUSALS`).
 
+Only a connected component of the matched pairs whose records hold two values of one of these
+attributes can refuse a link; every other component is one entity whatever the order. So the
+components are found with numpy first, and the merge loop (Python, a few microseconds a pair) runs
+only over the pairs of the contradicting components: 1.5% of the half million matched pairs of the
+million-record hard set.
+
 Cluster ids are the smallest row key in the cluster: stable across re-runs of the same data and
 readable ("this row and everything merged into it").
 """
@@ -50,26 +56,92 @@ def cluster(n: int, a: np.ndarray, b: np.ndarray, weight: np.ndarray, *, strong:
         single["valid_code"] = code
     if branch is not None:
         exact["branch"] = branch
+    soft = {name: soft[name] for name in SOFT if name in soft}
+    component = components(n, a, b)
+    # Only components holding two values of an attribute can refuse a merge; in the others every link
+    # merges, so their entities are the components. The merge loop runs on the rest, in the same order,
+    # with the same outcome: components do not touch each other.
+    ask = np.flatnonzero(_contradicting(component, a, b, single, exact, soft)[component[a]])
+    nodes, ends = np.unique(np.concatenate([a[ask], b[ask]]), return_inverse=True)  # those records, numbered 0…
+    ends = ends.reshape(-1)
+
+    def sub(attrs: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+        return {k: v[nodes] for k, v in attrs.items()}
+
+    roots, refused = _merge(len(nodes), ends[:len(ask)], ends[len(ask):], weight[ask], strong=strong[ask],
+                            single=sub(single), exact=sub(exact), soft=sub(soft))
+    out = np.zeros(len(a), dtype=np.int8)
+    out[ask] = refused
+    component[nodes] = nodes[roots]
+    return component, out
+
+
+def components(n: int, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Per record, the smallest record of its connected component in the graph of pairs (a[i], b[i]):
+    every link hooks the larger root under the smaller, then pointer jumping, until no link joins two
+    roots."""
+    label = np.arange(n, dtype=np.int64)
+    while len(a):
+        la, lb = label[a], label[b]
+        differ = la != lb
+        if not differ.any():
+            break
+        a, b, la, lb = a[differ], b[differ], la[differ], lb[differ]
+        low = np.minimum(la, lb)
+        np.minimum.at(label, la, low)
+        np.minimum.at(label, lb, low)
+        label = _roots(label)
+    return label
+
+
+def _contradicting(component: np.ndarray, a: np.ndarray, b: np.ndarray, single: dict[str, np.ndarray],
+                   exact: dict[str, np.ndarray], soft: dict[str, np.ndarray]) -> np.ndarray:
+    """Per component label, whether its records hold two values of an attribute (for an `exact` one,
+    none counts as a value): the smallest and the largest value differ."""
+    linked = np.zeros(len(component), dtype=bool)
+    linked[a] = linked[b] = True
+    members = np.flatnonzero(linked)
+    members = members[np.argsort(component[members], kind="stable")]
+    label = component[members]
+    starts = np.flatnonzero(np.r_[True, label[1:] != label[:-1]]) if len(label) else np.zeros(0, dtype=np.int64)
+    out = np.zeros(len(component), dtype=bool)
+    if not len(starts):
+        return out
+    big = np.iinfo(np.int64).max
+    checks = [(v, False) for v in single.values()] + [(v, True) for v in exact.values()] + \
+             [(v, False) for v in soft.values()]
+    for values, none_counts in checks:
+        v = values[members].astype(np.int64)
+        low = v if none_counts else np.where(v >= 0, v, big)
+        high = v if none_counts else np.where(v >= 0, v, -1)
+        lows, highs = np.minimum.reduceat(low, starts), np.maximum.reduceat(high, starts)
+        out[label[starts]] |= (lows < highs)
+    return out
+
+
+def _merge(n: int, a: np.ndarray, b: np.ndarray, weight: np.ndarray, *, strong: np.ndarray,
+           single: dict[str, np.ndarray], exact: dict[str, np.ndarray], soft: dict[str, np.ndarray]
+           ) -> tuple[np.ndarray, np.ndarray]:
+    """The merge loop (see `cluster`) over the pairs given, strongest first."""
     parent = list(range(n))
     singles = [(REFUSALS.index(k), v.tolist()) for k, v in single.items()]
     exacts = [(REFUSALS.index(k), v.tolist()) for k, v in exact.items()]
-    soft_names = [name for name in SOFT if name in soft]
-    soft_codes = [REFUSALS.index(name) for name in soft_names]
-    values = [soft[name].tolist() for name in soft_names]
+    soft_codes = [REFUSALS.index(name) for name in soft]
+    values = [v.tolist() for v in soft.values()]
     order = np.lexsort((b, a, -weight))
     refused = np.zeros(len(a), dtype=np.int8)
-    a_list, b_list, strong_list = a.tolist(), b.tolist(), strong.tolist()
-
-    def find(x: int) -> int:
-        root = x
-        while parent[root] != root:
-            root = parent[root]
-        while parent[x] != root:
-            parent[x], x = root, parent[x]
-        return root
-
-    for i in order.tolist():
-        ra, rb = find(a_list[i]), find(b_list[i])
+    # the finds are written out (no calls): this loop runs once per pair of a contradicting component
+    for i, x, y, strong_link in zip(order.tolist(), a[order].tolist(), b[order].tolist(), strong[order].tolist()):
+        ra = x
+        while parent[ra] != ra:
+            ra = parent[ra]
+        while parent[x] != ra:
+            parent[x], x = ra, parent[x]
+        rb = y
+        while parent[rb] != rb:
+            rb = parent[rb]
+        while parent[y] != rb:
+            parent[y], y = rb, parent[y]
         if ra == rb:
             continue
         why = 0
@@ -87,7 +159,7 @@ def cluster(n: int, a: np.ndarray, b: np.ndarray, weight: np.ndarray, *, strong:
             refused[i] = why
             continue
         differ = [j for j, v in enumerate(values) if v[rb] != -1 and v[rb] != v[ra]]
-        if differ and not strong_list[i]:
+        if differ and not strong_link:
             clash = next((j for j in differ if values[j][ra] != -1), None)
             if clash is not None:
                 refused[i] = soft_codes[clash]

@@ -36,6 +36,70 @@ def name_keys(name: str) -> tuple:
             (a["branch"] or None) if a["is_branch"] == "true" else None)
 
 
+def _name_columns(names: pd.Series, processes: int = 1) -> list:
+    """`name_keys` of every name as one Arrow array per NAME_FIELDS: the distinct names of the common
+    shape column-wise (`cleanse.company_name_columns`, which gives what cleanse's parser gives), the
+    others through `name_keys`."""
+    return _name_finish(*_name_fast(names), processes)
+
+
+NAME_CHUNK = 100_000  # distinct names parsed column-wise at a time: their temporaries stay small
+
+
+def _name_fast(names: pd.Series) -> tuple:
+    """The distinct names and the column-wise attributes of those of the common shape (no worker
+    processes: this may run in a thread)."""
+    import pyarrow as pa
+
+    from crmtool.cleanse.company_name_columns import FIELDS, name_attributes
+
+    encoded = _plain_array(names).dictionary_encode()
+    distinct = encoded.dictionary
+    rows, parts = [], []
+    for start in range(0, len(distinct), NAME_CHUNK):
+        chunk_rows, columns = name_attributes(distinct.slice(start, NAME_CHUNK))
+        rows.append(chunk_rows + start)
+        parts.append(columns)
+    if not parts:
+        return (encoded, *name_attributes(distinct))
+    return (encoded, np.concatenate(rows),
+            {f: pa.concat_arrays([p[f].cast(pa.string()) for p in parts]) for f in FIELDS})
+
+
+def _name_finish(encoded, fast_rows: np.ndarray, fast: dict, processes: int) -> list:
+    """The other distinct names through `name_keys`, and every row's attributes."""
+    import pyarrow as pa
+
+    distinct = encoded.dictionary
+    slow = np.ones(len(distinct), dtype=bool)
+    slow[fast_rows] = False
+    slow_rows = np.flatnonzero(slow)
+    slow = _map_unique(pd.Series(pd.arrays.ArrowStringArray(distinct.take(pa.array(slow_rows)).cast(pa.large_string()))),
+                       name_keys, [pa.string()] * len(NAME_FIELDS), processes)
+    position = np.empty(len(distinct), dtype=np.int64)
+    position[fast_rows] = np.arange(len(fast_rows))
+    position[slow_rows] = len(fast_rows) + np.arange(len(slow_rows))
+    codes = encoded.indices.fill_null(0).to_numpy(zero_copy_only=False)
+    index = pa.array(position[codes] if len(distinct) else codes.astype(np.int64), mask=_true(encoded.indices.is_null()))
+    fast_columns = [fast[f] for f in ("name_norm", "trade", "city", "province", "org_form", "branch")]
+    return [pa.concat_arrays([f.cast(pa.string()), s.combine_chunks() if isinstance(s, pa.ChunkedArray) else s]).take(index)
+            for f, s in zip(fast_columns, slow, strict=True)]
+
+
+def _beside(parallel: bool, fn, *args):
+    """`fn(*args)` in a thread beside the caller's own work, or now; returns a function giving the
+    result. Arrow's kernels and DuckDB release the GIL, so two column-wise key steps run on two cores."""
+    if not parallel:
+        value = fn(*args)
+        return lambda: value
+    from concurrent.futures import ThreadPoolExecutor
+
+    pool = ThreadPoolExecutor(1, thread_name_prefix="crmtool-keys")
+    future = pool.submit(fn, *args)
+    pool.shutdown(wait=False)
+    return future.result
+
+
 @lru_cache(maxsize=1)
 def _check_company_name():
     from crmtool.cleanse.company_name import check_company_name
@@ -253,6 +317,10 @@ def _lookup(chars: str, values) -> np.ndarray:
     return table
 
 
+def _true(array) -> np.ndarray:
+    return np.asarray(array.fill_null(False).to_numpy(zero_copy_only=False), dtype=bool)
+
+
 def _fixed_width(array, width: int) -> np.ndarray:
     """The ASCII bytes of an Arrow string array whose values all have `width` characters, one row each."""
     offsets = np.frombuffer(array.buffers()[1], dtype=np.int32)[array.offset:array.offset + len(array) + 1]
@@ -277,6 +345,23 @@ def _scatter(array, rows: np.ndarray, n: int):
     position = np.full(n, -1, dtype=np.int64)
     position[rows] = np.arange(len(rows))
     return array.take(pa.array(position, mask=position < 0))
+
+
+# Cells normalise_credit_code reads as ASCII: letters, digits (either width), spaces (ASCII, ideographic)
+# and the separators - _ . / \ it drops
+_CODE_CELL = "^[0-9A-Za-z\\x{FF10}-\\x{FF19}\\x{FF21}-\\x{FF3A}\\x{FF41}-\\x{FF5A} \\x{3000}\\-_./\\\\]+$"
+
+
+def _normalised_codes(arr):
+    """`credit_code.normalise_credit_code` of the cells of `_CODE_CELL` (NFKC, upper case, no spaces or
+    separators, O → 0 and I → 1), the other cells as they are: code_keys of a cell is that of its
+    normalised code, and normalising twice changes nothing."""
+    import pyarrow.compute as pc
+
+    ascii_ = pc.utf8_upper(pc.utf8_normalize(arr, "NFKC"))
+    code = pc.replace_substring_regex(ascii_, "[ \\-_./\\\\]+", "")
+    code = pc.replace_substring(pc.replace_substring(code, "O", "0"), "I", "1")
+    return pc.if_else(pc.match_substring_regex(arr, _CODE_CELL).fill_null(False), code, arr)
 
 
 def _plain_codes(arr) -> tuple[np.ndarray, list]:
@@ -327,26 +412,99 @@ _LINE_KEY = """
     FROM z ORDER BY i"""
 
 
+# Cells phone_keys splits only at ; , / | 、 (after NFKC): before NFKC, ASCII letters, digits, spaces and
+# + ( ) - . # ; , / |, their full-width forms, the ideographic space, Chinese characters and 、; after it,
+# no double space, no 或/和/及 (phone_keys splits there too) and nothing but ASCII, Chinese characters and 、.
+_PHONE_RAW = "[0-9A-Za-z +()\\-.;,/|#、\\x{3000}\\x{4E00}-\\x{9FFF}\\x{FF01}-\\x{FF5E}]+"
+_PHONE_TEXT = "[0-9A-Za-z +()\\-.;,/|#、\\x{4E00}-\\x{9FFF}]+"
+# phone_keys' _EXTENSION in one pass (a 7-digit run kept instead of a lookbehind; the two never both apply)
+_PHONE_EXTENSION = "(?i)(?:转|分机|ext\\.?|x|#)\\s*[0-9]{1,6}\\s*$|([0-9]{7})-[0-9]{1,5}$"
+# per part: stripped, extension and a trailing .0 off, the digits; then phone_keys' _line_key column-wise
+# (prefixes 0086/86 off, a mobile as is, the trunk 0 restored, the area code (3 digits for 010/02x, else
+# 4) dropped, a local number as is); a part with a space and more than 21 digits may be two numbers
+# separated by one space (phone_keys' tokens): its cell is left to phone_keys
+_PHONE_PARTS = """
+    WITH c AS (SELECT i, p FROM cells
+               WHERE regexp_full_match(raw, '{raw}') AND regexp_full_match(p, '{text}') AND NOT contains(p, '  ')
+                 AND NOT regexp_matches(p, '[或和及]')),
+    s AS (SELECT i, unnest(l) AS part, generate_subscripts(l, 1) AS j
+          FROM (SELECT i, CASE WHEN regexp_matches(p, '[;,/|、]') THEN string_split_regex(p, '[;,/|、]+') ELSE [p] END AS l
+                FROM c)),
+    t AS (SELECT i, j, trim(part) AS part FROM s),
+    x AS (SELECT i, j, CASE WHEN regexp_matches(part, '{extension}') THEN regexp_replace(part, '{extension}', '\\1')
+                            ELSE part END AS x FROM t),
+    y AS (SELECT i, j, x, regexp_replace(CASE WHEN suffix(x, '.0') THEN x[:-3] ELSE x END, '[^0-9]', '', 'g') AS d FROM x),
+    d AS (SELECT i, j, length(d) > 21 AND contains(x, ' ') AS tokens, d FROM y),
+    n AS (SELECT i, j, tokens, CASE WHEN starts_with(d, '0086') THEN d[5:] WHEN starts_with(d, '86') AND length(d) >= 12
+                                    THEN d[3:] ELSE d END AS d FROM d),
+    z AS (SELECT i, j, tokens, d,
+                 CASE WHEN NOT starts_with(d, '0') AND length(d) BETWEEN 9 AND 11 THEN '0' || d ELSE d END AS t FROM n),
+    k AS (SELECT i, j, tokens,
+                 CASE WHEN length(d) = 11 AND regexp_full_match(d, '1[3-9][0-9]{{9}}') THEN d
+                      WHEN starts_with(t, '0') AND length(t) BETWEEN 10 AND 12
+                          THEN CASE WHEN t[2] IN ('1', '2') THEN t[4:] ELSE t[5:] END
+                      WHEN length(t) BETWEEN 7 AND 8 THEN t END AS k FROM z)
+    SELECT i, j, tokens, k FROM k"""
+
+
 def _plain_phones(arr) -> tuple[np.ndarray, object]:
-    """(handled per row, a list with the line key of each handled row (or none), null elsewhere)."""
+    """(handled per row, the line keys of each handled row (`phone_keys`' list), null elsewhere): the
+    cells that are one number in one pass, the others split into their numbers."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
     from crmtool.engine import DuckDBEngine
 
-    cells = pa.table({"i": pa.array(np.arange(len(arr), dtype=np.int64)), "p": pc.utf8_normalize(arr, "NFKC")})
+    cells = pa.table({"i": pa.array(np.arange(len(arr), dtype=np.int64)), "raw": arr, "p": pc.utf8_normalize(arr, "NFKC")})
     with DuckDBEngine() as engine:
         engine.register("cells", cells)
-        found = engine.sql(_LINE_KEY.format(one=_ONE_NUMBER))
-    rows = found.column("i").to_numpy()
+        one = engine.sql(_LINE_KEY.format(one=_ONE_NUMBER))
+        single = np.zeros(len(arr), dtype=bool)
+        single[one.column("i").to_numpy()] = True
+        engine.register("cells", cells.filter(pa.array(~single & _true(arr.is_valid()))))
+        found = engine.sql(_PHONE_PARTS.format(raw=_PHONE_RAW, text=_PHONE_TEXT, extension=_PHONE_EXTENSION))
+    found = pa.concat_tables([found, pa.table({"i": one.column("i"), "j": pa.array(np.ones(len(one), dtype=np.int64)),
+                                               "tokens": pa.array(np.zeros(len(one), dtype=bool)), "k": one.column("k")})
+                              .cast(found.schema)])
+    # one row per part: the lists are put together here (a GROUP BY with list() costs five times the rest)
+    cell, part = found.column("i").to_numpy(), found.column("j").to_numpy()
+    order = np.lexsort((part, cell))
+    cell, key = cell[order], found.column("k").combine_chunks().take(pa.array(order))
     handled = np.zeros(len(arr), dtype=bool)
-    handled[rows] = True
-    key = found.column("k").combine_chunks()
-    sizes = np.zeros(len(arr), dtype=np.int32)
-    sizes[rows] = ~np.asarray(key.is_null())
+    handled[cell] = True
+    handled[cell[np.asarray(found.column("tokens").combine_chunks().take(pa.array(order)), dtype=bool)]] = False
+    keep = handled[cell] & _true(key.is_valid())
+    sizes = np.bincount(cell[keep], minlength=len(arr))
     offsets = pa.array(np.concatenate([[0], np.cumsum(sizes)]).astype(np.int32))
-    lists = pa.ListArray.from_arrays(offsets, key.drop_null().cast(pa.string()))
-    return handled, pc.if_else(pa.array(handled), lists, pa.nulls(len(arr), lists.type))
+    lists = pa.ListArray.from_arrays(offsets, key.filter(pa.array(keep)).cast(pa.string()))
+    return handled, pc.if_else(pa.array(handled), _first_of_each(lists), pa.nulls(len(arr), lists.type))
+
+
+def _first_of_each(lists):
+    """Each list without its repeats, the first of each kept in order (phone_keys' dict.fromkeys); only
+    the lists of two or more keys (a few cells in a hundred) are looked at."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    several = np.flatnonzero(pc.list_value_length(lists).fill_null(0).to_numpy(zero_copy_only=False) >= 2)
+    if not len(several):
+        return lists
+    fixed = pa.array([list(dict.fromkeys(v)) for v in lists.take(pa.array(several)).to_pylist()], type=lists.type)
+    index = np.arange(len(lists), dtype=np.int64)
+    index[several] = len(lists) + np.arange(len(several))
+    return pa.concat_arrays([lists, fixed]).take(pa.array(index))
+
+
+def _fallback(later: list, background: bool, done, values: pd.Series, handled: np.ndarray, fast: list, fn, types: list,
+              processes: int) -> None:
+    """`done(*_with_fallback(…))` now when the fallback runs in-process (or nothing runs beside this
+    thread), else appended to `later`."""
+    step = lambda: done(*_with_fallback(values, handled, fast, fn, types, processes))
+    rest = int(np.count_nonzero(~handled & values.notna().to_numpy()))
+    if background and rest >= PARALLEL_FROM and processes > 1:
+        later.append(step)
+    else:
+        step()
 
 
 def _with_fallback(values: pd.Series, handled: np.ndarray, fast: list, fn, types: list, processes: int) -> list:
@@ -374,31 +532,47 @@ def record_keys(table: pd.DataFrame, key: str, *, processes: int = 1) -> pd.Data
     text = lambda array: pd.array(array, dtype="string")
     out = pd.DataFrame({"_key": table[key].astype("string").array})
     names = col("name").str.strip().replace("", pd.NA)
-    name_types = [pa.string()] * len(NAME_FIELDS)
-    for field, arr in zip(NAME_FIELDS, _map_unique(names, name_keys, name_types, processes), strict=True):
-        out[field] = text(arr)
-    release_memory()
     codes = col("credit_code").str.strip().replace("", pd.NA)
-    handled, fast = _plain_codes(_plain_array(codes))
-    code, valid, org, division = _with_fallback(codes, handled, fast, code_keys,
-                                                [pa.string(), pa.bool_(), pa.string(), pa.string()], processes)
-    out["code"] = text(code)
-    out["code_valid"] = valid.fill_null(False).to_numpy(zero_copy_only=False).astype(bool)
-    out["org_code"] = text(org)
-    out["division"] = text(division)
-    release_memory()
     phones = col("phone").str.strip().replace("", pd.NA)
+    # the column-wise name parsing in a thread beside the code, phone and address keys; a per-value
+    # fallback that may need worker processes waits until that thread is done (no fork beside a thread)
+    background = processes > 1 and n >= PARALLEL_FROM
+    names_fast = _beside(background, _name_fast, names)
+    later = []
+
+    def codes_done(code, valid, org, division):
+        out["code"] = text(code)
+        out["code_valid"] = valid.fill_null(False).to_numpy(zero_copy_only=False).astype(bool)
+        out["org_code"] = text(org)
+        out["division"] = text(division)
+
+    def phones_done(line_keys):
+        out["phones"] = pd.Series(pd.arrays.ArrowExtensionArray(line_keys.fill_null(pa.scalar([], type=line_keys.type))))
+
+    handled, fast = _plain_codes(_normalised_codes(_plain_array(codes)))
+    _fallback(later, background, codes_done, codes, handled, fast, code_keys,
+              [pa.string(), pa.bool_(), pa.string(), pa.string()], processes)
     handled, lists = _plain_phones(_plain_array(phones))
-    (line_keys,) = _with_fallback(phones, handled, [lists], _phone_key_list, [pa.list_(pa.string())], processes)
-    line_keys = line_keys.fill_null(pa.scalar([], type=pa.list_(pa.string())))
-    out["phones"] = pd.Series(pd.arrays.ArrowExtensionArray(line_keys))
+    _fallback(later, background, phones_done, phones, handled, [lists], _phone_key_list, [pa.list_(pa.string())],
+              processes)
+    del handled, fast, lists
     release_memory()
     detail, province, city, district, house = address_keys(col("address"))
     out["address"] = detail.array
     out["address_province"], out["address_city"], out["address_district"] = text(province), text(city), text(district)
     out["house"] = house
+    del detail, province, city, district, house
+    release_memory()
     province, city = phone_places(phones)
     out["phone_province"], out["phone_city"] = text(province), text(city)
-    out["mobile"] = text(first_mobile(line_keys))
+    del province, city
+    release_memory()
+    for i, (field, arr) in enumerate(zip(NAME_FIELDS, _name_finish(*names_fast(), processes), strict=True)):
+        out.insert(1 + i, field, text(arr))  # the name keys first, after the key
+    del names_fast
+    release_memory()
+    for step in later:
+        step()
+    out["mobile"] = text(first_mobile(pa.array(out["phones"])))
     release_memory()
     return out

@@ -181,7 +181,7 @@ def dedupe(table: pd.DataFrame, key: str, settings: DedupeSettings | None = None
     stats = {
         "records": int(n_new), "store_records": int(len(everything) - n_new), "candidate_pairs": int(blocked.total),
         "matches": int((pairs.decision == _MATCH).sum()), "reviews": len(build.open_questions()),
-        "clusters": int(len(np.unique(label[:n_new]))), "seconds": {k: round(v, 3) for k, v in timings.items()},
+        "clusters": _distinct(label[:n_new], len(everything)), "seconds": {k: round(v, 3) for k, v in timings.items()},
     }
     return DedupeResult(cluster_frame, blocked.counts, stats, build)
 
@@ -353,6 +353,13 @@ def _score(batches, pair_keys, fp, settings, comparison: Comparison) -> _Pairs:
     return _Pairs(*(np.concatenate([getattr(p, f) for p in parts]) for f in ("a", "b", "pattern", "weight", "decision", "rule")))
 
 
+def _distinct(values: np.ndarray, bound: int) -> int:
+    """The number of distinct values in `values` (integers in [0, bound))."""
+    seen = np.zeros(bound, dtype=bool)
+    seen[values] = True
+    return int(seen.sum())
+
+
 def _rank(values) -> np.ndarray:
     """Rank of each value in code-point order (ties by position)."""
     import pyarrow as pa
@@ -370,7 +377,10 @@ def _reasons(pairs: _Pairs, constrained: np.ndarray, settings: DedupeSettings) -
     patterns = _tables(settings).patterns
     k = len(REFUSALS)
     combined = (pairs.pattern.astype(np.int64) * len(RULES) + pairs.rule) * k + constrained
-    distinct, codes = np.unique(combined, return_inverse=True)
+    present = np.zeros(int(combined.max()) + 1 if len(combined) else 0, dtype=bool)  # np.unique without a sort
+    present[combined] = True
+    distinct = np.flatnonzero(present)
+    codes = (np.cumsum(present) - 1)[combined]
     labels = []
     for c in distinct.tolist():
         pattern, rest = divmod(c, len(RULES) * k)

@@ -130,6 +130,7 @@ class PairKeys:
     address: np.ndarray  # integer code of the address street part (-1: none)
     address_len: np.ndarray  # its length in characters
     address_numbered: np.ndarray  # it has a house number (…88号, 88 in a street): a place, not only a street
+    address_head: np.ndarray  # integer code of its first four characters (-1: none), for address_contains
     place: Places  # where the address and the phone's area code say the record is
     house: np.ndarray  # the address's house number (digits before 号), -1 for none
     mobile: np.ndarray  # integer code of the record's first mobile, -1 for none
@@ -158,6 +159,7 @@ class PairKeys:
             has_phone=phone_count(keys) > 0, address=codes("address"),
             address_len=pc.utf8_length(address).fill_null(0).to_numpy(zero_copy_only=False).astype(np.int32),
             address_numbered=pc.match_substring_regex(address, "[0-9]").fill_null(False).to_numpy(zero_copy_only=False),
+            address_head=int_codes(pc.utf8_slice_codeunits(address, 0, 4)),
             place=place, house=keys["house"].to_numpy(dtype=np.int32), mobile=codes("mobile"),
             code_text=text("code"), trade_text=trade, address_text=address,
         )
@@ -221,7 +223,7 @@ def int_codes(values: pd.Series) -> np.ndarray:
     """One int32 code per distinct value, -1 for null (Arrow's dictionary encoding: faster than pandas')."""
     import pyarrow as pa
 
-    array = pa.array(values)
+    array = values if isinstance(values, (pa.Array, pa.ChunkedArray)) else pa.array(values)  # pa.array(Arrow) goes through Python
     if isinstance(array, pa.ChunkedArray):
         array = array.combine_chunks()
     return array.dictionary_encode().indices.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int32)
@@ -248,13 +250,14 @@ def _distance(texts, a: np.ndarray, b: np.ndarray, scorer, **kwargs) -> np.ndarr
 
 
 def _contains(k: PairKeys, a: np.ndarray, b: np.ndarray, among: np.ndarray) -> np.ndarray:
-    """The shorter street part, with a house number and 4+ characters, is the start of the longer one."""
+    """The shorter street part, with a house number and 4+ characters, is the start of the longer one
+    (asked only of pairs whose first four characters agree: no other can be)."""
     from rapidfuzz.distance import Prefix
 
     shorter = np.minimum(k.address_len[a], k.address_len[b])
     numbered = np.where(k.address_len[a] <= k.address_len[b], k.address_numbered[a], k.address_numbered[b])
     out = np.zeros(len(a), dtype=bool)
-    ask = np.flatnonzero(among & (shorter >= 4) & numbered)
+    ask = np.flatnonzero(among & (shorter >= 4) & numbered & (k.address_head[a] == k.address_head[b]))
     out[ask] = _distance(k.address_text, a[ask], b[ask], Prefix.similarity) == shorter[ask]
     return out
 
@@ -314,8 +317,8 @@ def comparison_patterns(k: PairKeys, a: np.ndarray, b: np.ndarray, phone_match: 
     ad_a, ad_b = k.address[a], k.address[b]
     both = (ad_a >= 0) & (ad_b >= 0)
     match = both & (ad_a == ad_b)
-    ask = np.flatnonzero(both & ~match)
-    match[ask] = _distance(k.address_text, a[ask], b[ask], Indel.normalized_similarity, score_cutoff=0.9) >= 0.9
     numbers = (k.house[a] >= 0) & (k.house[b] >= 0) & (k.house[a] != k.house[b])
-    d["address"] = np.select([numbers, match, _contains(k, a, b, both & ~match), both], [4, 1, 2, 3], 0)
+    ask = np.flatnonzero(both & ~match & ~numbers)  # two house numbers decide the level whatever the streets say
+    match[ask] = _distance(k.address_text, a[ask], b[ask], Indel.normalized_similarity, score_cutoff=0.9) >= 0.9
+    d["address"] = np.select([numbers, match, _contains(k, a, b, both & ~match & ~numbers), both], [4, 1, 2, 3], 0)
     return encode(d)

@@ -162,21 +162,28 @@ def test_reviewed_answers_apply_in_any_batch(batch):
 
 
 def test_vectorised_code_and_phone_keys_equal_the_per_value_functions():
-    """The fast paths take the plain cells; whatever they take must come out as code_keys / phone_keys say."""
-    from crmtool.dedupe.keys import _plain_array, _plain_codes, _plain_phones, code_keys, phone_keys
+    """The fast paths take the plain cells; whatever they take must come out as code_keys / phone_keys say
+    (every cell of the default and the hard generated sets, and the written-out shapes below)."""
+    from crmtool.dedupe.keys import _normalised_codes, _plain_array, _plain_codes, _plain_phones, code_keys, phone_keys
     from crmtool.synth.generate import generate_accounts
 
-    records, _ = generate_accounts(3000, seed=6)
-    codes = pd.concat([records["credit_code"], pd.Series([CODE_A, CODE_A[:-1] + "0", CODE_A[:16] + "X" + CODE_A[17],
-                                                           "91110108MA01AAAA5", None], dtype="string")])
-    handled, (code, valid, org, division) = _plain_codes(_plain_array(codes))
-    assert handled.mean() > 0.5
+    records = pd.concat([generate_accounts(3000, seed=6)[0], generate_accounts(6000, seed=21, hard=True)[0]])
+    codes = pd.concat([records["credit_code"], pd.Series([
+        CODE_A, CODE_A[:-1] + "0", CODE_A[:16] + "X" + CODE_A[17], "91110108MA01AAAA5", None, CODE_A.lower(),
+        " ".join([CODE_A[:4], CODE_A[4:8], CODE_A[8:]]), "-".join([CODE_A[:8], CODE_A[8:16], CODE_A[16:]]),
+        CODE_A.replace("0", "O"), CODE_A.replace("1", "I"), "".join(chr(ord(c) + 0xFEE0) for c in CODE_A),
+        CODE_A[:9] + "\u3000" + CODE_A[9:], CODE_A[:9] + "_" + CODE_A[9:], CODE_A[:9] + "/" + CODE_A[9:] + ".",
+        "ｏｉ", "12345678-9", "123456789", "91110108MA01AAAA5S", "9111·0108MA01AAAA5X", "91110108MA01AAAA5X0",
+    ], dtype="string")]).str.strip().replace("", pd.NA)
+    handled, (code, valid, org, division) = _plain_codes(_normalised_codes(_plain_array(codes)))
+    assert handled.mean() > 0.8
     for i in np.flatnonzero(handled):
         assert (code[i].as_py(), valid[i].as_py(), org[i].as_py(), division[i].as_py()) == code_keys(codes.iloc[i])
     phones = pd.concat([records["phone"], pd.Series(["010-65937957", "0371-3489088", "02165937957", "65937957",
                                                      "13800138000", "0898-43779047", "1380013800", None], dtype="string")])
+    phones = phones.str.strip().replace("", pd.NA)
     handled, lists = _plain_phones(_plain_array(phones))
-    assert handled.mean() > 0.6
+    assert handled[phones.notna().to_numpy()].mean() > 0.95  # the hard set's two-number cells and extensions too
     for i in np.flatnonzero(handled):
         assert tuple(lists[i].as_py()) == phone_keys(phones.iloc[i])
 
@@ -186,6 +193,14 @@ def test_vectorised_code_and_phone_keys_equal_the_per_value_functions():
     "0592-50498573 0592-50498574", "+86-25-65937957", "86-13800138000", "１３８００１３８０００", "+86 25 6593 7957",
     "059250498573", "65937957", "123", "0000000000", "8613800138000", "13800138000  13900139000", "021 5555 6666",
     "65937957 65937958", "13800138000 13900139000", "(010)65937957", "0086 138 0013 8000", "+(86)13800138000",
+    # split at ; , / | 、, extensions, notes
+    "18652497201；025-57139662", "17622775984/0731-66565695", "13345715108（微信同号）", "023-80667678 ext.651",
+    "0591-25037084转486", "0791-87049697转分机564", "0451-71821231 EXT 200", "0451-71821231x20", "0451-71821231#20",
+    "010-6593795-12", "13800138000,13800138000", "13800138000、13900139000、010-65937957",
+    "13800138000 / 13900139000", ";13800138000;", "13800138000|", "13800138000；；13900139000", "13800138000.0/010-65937957.0",
+    "13800138000 13900139000/010-65937957", "13800138000或13900139000", "13800138000  /  010-65937957", "电话：13800138000",
+    "010-65937957转1234567", "1234567-12转34", "手机13800138000；座机010-65937957", "0086-13800138000/+86 25 6593 7957",
+    "13800138000（张经理）/13900139000（李）", "13800138000\n13900139000", "１３８００１３８０００／０１０－６５９３７９５７",
 ])
 def test_vectorised_phone_key_of_one_cell_equals_phone_keys(cell):
     from crmtool.dedupe.keys import _plain_array, _plain_phones, phone_keys
@@ -193,3 +208,26 @@ def test_vectorised_phone_key_of_one_cell_equals_phone_keys(cell):
     handled, lists = _plain_phones(_plain_array(pd.Series([cell], dtype="string")))
     if handled[0]:
         assert tuple(lists[0].as_py()) == phone_keys(cell)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_entities_from_components_equal_the_merge_loop_over_every_pair(seed):
+    """cluster() runs the merge loop only in components that hold two values of an attribute; on random
+    graphs with clashing attributes its entities and refusals are the loop's over every pair."""
+    from crmtool.dedupe.cluster import SOFT, _merge, cluster
+
+    rng = np.random.default_rng(seed)
+    n, m = 400, (150, 500)[seed % 2]  # many small components, or a few big ones
+    a, b = rng.integers(0, n, m), rng.integers(0, n, m)
+    a, b = np.minimum(a, b)[a != b], np.maximum(a, b)[a != b]
+    weight = rng.choice([6.0, 6.5, 8.0, 14.0], len(a)).astype(np.float32)
+    attrs = {"code": np.where(rng.random(n) < 0.9, -1, rng.integers(0, 3, n)),
+             "branch": np.where(rng.random(n) < 0.95, -1, rng.integers(0, 2, n)),
+             "strong": rng.random(len(a)) < 0.3}
+    soft = {name: np.where(rng.random(n) < 0.85, -1, rng.integers(0, 3, n)) for name in SOFT}
+    got_roots, got_refused = cluster(n, a, b, weight, soft=soft, **attrs)
+    want_roots, want_refused = _merge(n, a, b, weight, strong=attrs["strong"], soft=soft,
+                                      single={"valid_code": attrs["code"]}, exact={"branch": attrs["branch"]})
+    assert np.array_equal(got_refused, want_refused) and (want_refused > 0).any()
+    same = lambda roots: roots[:, None] == roots[None, :]
+    assert np.array_equal(same(got_roots), same(want_roots))
