@@ -168,7 +168,8 @@ def _deletion(text: pa.Array, i: int) -> pa.Array:
 
 def keys_table(keys: pd.DataFrame | list[dict], row_keys, names) -> pa.Table:
     """Record keys (a record_keys frame, or one_record_keys dicts) with their row keys and names, as SCHEMA."""
-    columns = {"_key": pa.array(list(row_keys), type=pa.string()), "_name": pa.array(list(names), type=pa.string())}
+    columns = {"_key": pa.array(list(row_keys), type=pa.string(), from_pandas=True),
+               "_name": pa.array(list(names), type=pa.string(), from_pandas=True)}
     if isinstance(keys, pd.DataFrame):
         for c in KEY_COLUMNS:
             values = keys[c]

@@ -200,6 +200,27 @@ def test_a_record_is_not_its_own_candidate_and_blank_fields_say_nothing():
     assert index.lookup(blank) == index.lookup({"name": row["name"]})
 
 
+def test_a_reviewer_s_answer_decides_the_pair(make_accounts):
+    """--decisions: a 否 stored by `crmtool review apply` for a pair takes it out of the candidates, a 是
+    is a match by the reviewer's rule, as in batch."""
+    from crmtool.dedupe.decisions import fingerprint_values, pair_id
+
+    store = make_accounts([{"account_id": "A1", "name": "北京华信科技有限公司", "address": "北京市海淀区中关村大街27号"},
+                           {"account_id": "A2", "name": "华信科技有限公司", "phone": "13800138000"}])
+    record = {"name": "华信科技", "credit_code": None, "phone": None, "address": None}
+    before = {c.key: c.decision for c in MatchIndex.build(store, DedupeSettings(processes=1)).lookup(record)}
+    assert before == {"A1": "match", "A2": "match"}
+    fp = fingerprint_values(pd.concat([pd.DataFrame([record]).astype("string"), store[FIELDS]], ignore_index=True))
+    answers = {pair_id(fp[[0]], fp[[1]])[0]: "否", pair_id(fp[[0]], fp[[2]])[0]: "是"}
+    index = MatchIndex.build(store, DedupeSettings(processes=1, decisions=answers))
+    after = index.lookup(record)
+    assert [(c.key, c.decision) for c in after] == [("A2", "match")] and "rule:reviewed_yes" in after[0].reasons
+    result = dedupe(pd.DataFrame([{"account_id": "new", **record}]).astype("string"), "account_id",
+                    DedupeSettings(processes=1, decisions=answers), store=store)
+    batch = result.pairs.astype({"decision": "string"})
+    assert dict(zip(batch["key_b"], batch["decision"])) == {"A1": "non-match", "A2": "match"}
+
+
 @pytest.mark.parametrize("obj, message", [
     ([1, 2], "expected a JSON object"),
     ({"name": "华信科技", "object": "leads"}, "object 'leads': only accounts"),
@@ -475,3 +496,12 @@ def test_the_commands_are_listed():
     done = subprocess.run([sys.executable, "-m", "crmtool", "--help"], capture_output=True, text=True,
                           env={**os.environ, "COLUMNS": "200"})
     assert "match" in done.stdout and "serve" in done.stdout
+
+
+def test_stored_rows_without_a_name_or_any_field_are_indexed(make_accounts):
+    store = make_accounts([{"account_id": "A1", "name": None, "phone": "13800138000"},
+                           {"account_id": "A2", "name": "华信科技有限公司"}, {"account_id": "A3"}])
+    index = MatchIndex.build(store, DedupeSettings(processes=1))
+    assert len(index) == 3
+    found = index.lookup({"name": "北京华信科技有限公司", "phone": "13800138000"})
+    assert {c.key for c in found} == {"A1", "A2"} and [c.name for c in found if c.key == "A1"] == [None]
