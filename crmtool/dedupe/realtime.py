@@ -46,9 +46,9 @@ MATCH_FIELDS = ("name", "credit_code", "phone", "address")
 KEY_COLUMNS = ("name_norm", "trade", "region", "province", "org_form", "branch", "code", "code_valid", "org_code",
                "division", "phones", "address", "address_province", "address_city", "address_district", "house",
                "phone_province", "phone_city", "mobile")  # keys.record_keys' columns after `_key`
-_TYPES = {c: pa.string() for c in KEY_COLUMNS} | {"code_valid": pa.bool_(), "phones": pa.list_(pa.string()),
-                                                  "house": pa.int32()}
-SCHEMA = pa.schema([("_key", pa.string()), ("_name", pa.string())] + [(c, _TYPES[c]) for c in KEY_COLUMNS])
+TEXT = pa.large_string()  # what record_keys' Arrow-backed text columns hold: taken over without a copy
+_TYPES = {c: TEXT for c in KEY_COLUMNS} | {"code_valid": pa.bool_(), "phones": pa.list_(pa.string()), "house": pa.int32()}
+SCHEMA = pa.schema([("_key", TEXT), ("_name", TEXT)] + [(c, _TYPES[c]) for c in KEY_COLUMNS])
 SEP = "\x1f"
 ONE_BY_ONE = 200  # rows added at once below this get their keys one record at a time (keys.one_record_keys)
 _MERGE_AT = 4096  # entries added to a multimap at once from this many go into its sorted base
@@ -152,7 +152,8 @@ def _place(keys: dict) -> str:
 def _places(table: pa.Table) -> pa.Array:
     """`_place` for every row of a key table."""
     table = table.combine_chunks()
-    column = lambda name: table.column(name).chunk(0) if table.column(name).num_chunks else pa.array([], pa.string())
+    column = lambda name: (table.column(name).chunk(0) if table.column(name).num_chunks
+                           else pa.array([], TEXT)).cast(pa.string())
     loc = pc.coalesce(column("address_city"), column("phone_city"))
     name_city = pc.if_else(pc.is_null(column("branch")), column("region"), pa.nulls(len(table), pa.string()))
     city = pc.coalesce(loc, name_city)
@@ -166,10 +167,18 @@ def _deletion(text: pa.Array, i: int) -> pa.Array:
     return pc.binary_join_element_wise(pc.utf8_slice_codeunits(text, 0, i - 1), pc.utf8_slice_codeunits(text, i), "")
 
 
+def _text(values) -> pa.Array:
+    """Text values (a pandas array, without a copy when Arrow-backed, or a list) as one TEXT array."""
+    if isinstance(values, pd.api.extensions.ExtensionArray):
+        array = pa.array(values)
+        array = array.combine_chunks() if isinstance(array, pa.ChunkedArray) else array
+        return array.cast(TEXT)
+    return pa.array(list(values), type=TEXT, from_pandas=True)
+
+
 def keys_table(keys: pd.DataFrame | list[dict], row_keys, names) -> pa.Table:
     """Record keys (a record_keys frame, or one_record_keys dicts) with their row keys and names, as SCHEMA."""
-    columns = {"_key": pa.array(list(row_keys), type=pa.string(), from_pandas=True),
-               "_name": pa.array(list(names), type=pa.string(), from_pandas=True)}
+    columns = {"_key": _text(row_keys), "_name": _text(names)}
     if isinstance(keys, pd.DataFrame):
         for c in KEY_COLUMNS:
             values = keys[c]
@@ -289,7 +298,7 @@ class MatchIndex:
         out = np.full(len(rows), -1, dtype=np.int64)
         if "trade_del1" not in self.rules:
             return out
-        trade = table.column("trade").combine_chunks()
+        trade = table.column("trade").combine_chunks().cast(pa.string())
         length = pc.fill_null(pc.utf8_length(trade), 0).to_numpy(zero_copy_only=False)
         long = np.flatnonzero(length >= 4)
         if not len(long):
@@ -323,14 +332,16 @@ class MatchIndex:
             rest = _deletion(t, i)
             sub_h.append(_hash(pc.binary_join_element_wise(pa.scalar(str(i)), rest, p, SEP).to_numpy(zero_copy_only=False)))
             sub_i.append(ids[sel])
+            # one insertion key per distinct deletion: deleting either of two equal neighbouring characters
+            # gives the same text, so the i-th deletion is new unless the i-th character repeats the one before
             five = length[sel] >= 5
+            if i > 1:
+                repeat = pc.equal(pc.utf8_slice_codeunits(t, i - 1, i), pc.utf8_slice_codeunits(t, i - 2, i - 1))
+                five &= ~repeat.to_numpy(zero_copy_only=False)
             ins_h.append(_hash(pc.binary_join_element_wise(rest, p, SEP).filter(pa.array(five)).to_numpy(zero_copy_only=False)))
             ins_i.append(ids[sel][five])
         self.maps["sub"].add(np.concatenate(sub_h), np.concatenate(sub_i))
-        h, i = np.concatenate(ins_h), np.concatenate(ins_i)
-        if len(h):
-            pairs = np.unique(np.stack([h, i.astype(np.uint64)], axis=1), axis=0)
-            self.maps["ins"].add(pairs[:, 0], pairs[:, 1].astype(np.int64))
+        self.maps["ins"].add(np.concatenate(ins_h), np.concatenate(ins_i))
 
     def remove(self, keys: list[str]) -> int:
         """Mark the live rows of these keys dead; returns how many there were."""
@@ -623,7 +634,9 @@ class LiveIndex:
         with self.target:
             marker = self.target.change_marker(self.object_name)
             rows = self.target.fetch(self.object_name)
+        rows = rows[[c for c in (self.key, *MATCH_FIELDS) if c in rows.columns]]  # the other columns freed
         index = MatchIndex.build(rows, self.settings, key=self.key)
+        del rows
         with self._lock:
             self.index = index
             self.state.marker, self.state.stamp = marker, stamp

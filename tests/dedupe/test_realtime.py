@@ -462,6 +462,15 @@ def test_serve_answers_over_http_on_127_0_0_1(tmp_path):
                                text=True, encoding="utf-8", input=json.dumps({"id": "q1", **known}, ensure_ascii=False))
         assert json.loads(lines.stdout) == answer, "the same answer as crmtool match"
 
+        from concurrent.futures import ThreadPoolExecutor
+
+        asks = [{"id": i, **_record(records.iloc[i % 40])} for i in range(80)]
+        with ThreadPoolExecutor(8) as pool:  # clients at once: each gets its own answer
+            answers = list(pool.map(lambda ask: _post(base + "/match", ask), asks))
+        assert all(status == 200 for status, _ in answers)
+        assert [a["id"] for _, a in answers] == list(range(80))
+        assert all(a == answers[i % 40][1] | {"id": i} for i, (_, a) in enumerate(answers))
+
         assert _post(base + "/match", b"{oops")[0] == 400
         status, answer = _post(base + "/match", {"id": 2, "phone": "13800138000"})
         assert status == 422 and answer == {"id": 2, "error": "name: missing (every record needs the company name)"}
