@@ -205,6 +205,7 @@ class MatchIndex:
         self.settings = settings or DedupeSettings()
         self.rules = set(self.settings.blocks)
         self.tables = _tables(self.settings)
+        self._reasons: dict[int, str] = {}  # pattern → its reasons text (PatternTable.reasons, once each)
         self.chunks: list[pa.Table] = []
         self._table: pa.Table | None = None
         self.alive = np.zeros(0, dtype=bool)
@@ -534,7 +535,10 @@ class MatchIndex:
         score = np.round(weight.astype(np.float64), 2)
         out = []
         for j in keep.tolist():
-            parts = [self.tables.patterns.reasons(int(pattern[j]))] + ([RULES[rule[j]]] if rule[j] else [])
+            p = int(pattern[j])
+            if p not in self._reasons:
+                self._reasons[p] = self.tables.patterns.reasons(p)
+            parts = [self._reasons[p]] + ([RULES[rule[j]]] if rule[j] else [])
             out.append(Candidate(row_keys[j + 1], names[j + 1], float(score[j]), DECISIONS[decision[j]],
                                  "; ".join(p for p in parts if p), bool(self.pending[rows[j]])))
         out.sort(key=lambda c: (-c.score, c.key))
