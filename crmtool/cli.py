@@ -14,7 +14,7 @@ import typer
 from crmtool import __version__
 from crmtool.exitcodes import ExitCode
 
-COMMAND_MODULES = ["backup", "read", "profile", "cleanse", "synth", "dedupe", "dedupe_rules", "review", "run", "mapping", "init", "scan", "verify", "targets", "rollback", "runs", "mask", "audit"]
+COMMAND_MODULES = ["backup", "read", "profile", "cleanse", "synth", "dedupe", "dedupe_rules", "match", "serve", "review", "run", "mapping", "init", "scan", "verify", "targets", "rollback", "runs", "mask", "audit"]
 
 app = typer.Typer(
     name="crmtool",

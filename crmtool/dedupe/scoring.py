@@ -18,11 +18,17 @@ UTF-8 bytes and are wrong for Chinese. Equality tests run on integer codes of th
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
 import numpy as np
 import pandas as pd
 
 from crmtool.config.dedupe import COMPANY_LEVELS, COMPARE_SETS
 from crmtool.dedupe.rules import builtin_rules
+
+if TYPE_CHECKING:
+    import pyarrow as pa
+
 
 class LevelSet:
     """One comparison set's fields and levels (crmtool.config.dedupe.COMPARE_SETS) as pattern digits: a
@@ -139,30 +145,40 @@ class PairKeys:
     address_text: object
 
     @classmethod
-    def from_keys(cls, keys: pd.DataFrame) -> PairKeys:
+    def from_keys(cls, keys: pd.DataFrame | pa.Table) -> PairKeys:
+        """From record keys: a keys.record_keys frame, or an Arrow table of its columns (the real-time
+        check's candidates)."""
         import pyarrow as pa
         import pyarrow.compute as pc
 
         def codes(column: str) -> np.ndarray:
-            return int_codes(keys[column])
+            return int_codes(key_array(keys, column))
 
         def text(column: str):
-            return pa.array(keys[column], type=pa.string())
+            return key_array(keys, column).cast(pa.string())
 
         trade, address = text("trade"), text("address")
         place = Places.from_keys(keys)
         return cls(
-            code=codes("code"), valid=keys["code_valid"].to_numpy(dtype=bool), org=codes("org_code"),
-            name=codes("name_norm"), trade=codes("trade"),
+            code=codes("code"), valid=key_array(keys, "code_valid").to_numpy(zero_copy_only=False).astype(bool),
+            org=codes("org_code"), name=codes("name_norm"), trade=codes("trade"),
             trade_len=pc.utf8_length(trade).fill_null(0).to_numpy(zero_copy_only=False).astype(np.int16),
             city=place.name_city, province=place.name_province, form=codes("org_form"), branch=codes("branch"),
             has_phone=phone_count(keys) > 0, address=codes("address"),
             address_len=pc.utf8_length(address).fill_null(0).to_numpy(zero_copy_only=False).astype(np.int32),
             address_numbered=pc.match_substring_regex(address, "[0-9]").fill_null(False).to_numpy(zero_copy_only=False),
             address_head=int_codes(pc.utf8_slice_codeunits(address, 0, 4)),
-            place=place, house=keys["house"].to_numpy(dtype=np.int32), mobile=codes("mobile"),
-            code_text=text("code"), trade_text=trade, address_text=address,
+            place=place, house=key_array(keys, "house").to_numpy(zero_copy_only=False).astype(np.int32),
+            mobile=codes("mobile"), code_text=text("code"), trade_text=trade, address_text=address,
         )
+
+
+def key_array(keys: pd.DataFrame | pa.Table, column: str) -> pa.Array:
+    """One column of record keys (a record_keys frame or an Arrow table of its columns) as one Arrow array."""
+    import pyarrow as pa
+
+    array = keys.column(column) if isinstance(keys, pa.Table) else pa.array(keys[column])
+    return array.combine_chunks() if isinstance(array, pa.ChunkedArray) else array
 
 
 @dataclass
@@ -181,13 +197,17 @@ class Places:
     district: np.ndarray
 
     @classmethod
-    def from_keys(cls, keys: pd.DataFrame) -> Places:
+    def from_keys(cls, keys: pd.DataFrame | pa.Table) -> Places:
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
         n = len(keys)
-        loc_city = keys["address_city"].fillna(keys["phone_city"])
-        loc_province = keys["address_province"].fillna(keys["phone_province"])
-        cities = int_codes(pd.concat([keys["region"], loc_city, keys["phone_city"]], ignore_index=True))
-        provinces = int_codes(pd.concat([keys["province"], loc_province, keys["phone_province"]], ignore_index=True))
-        district = int_codes(keys["address_city"] + keys["address_district"])
+        col = lambda name: key_array(keys, name).cast(pa.string())
+        loc_city = pc.coalesce(col("address_city"), col("phone_city"))
+        loc_province = pc.coalesce(col("address_province"), col("phone_province"))
+        cities = int_codes(pa.concat_arrays([col("region"), loc_city, col("phone_city")]))
+        provinces = int_codes(pa.concat_arrays([col("province"), loc_province, col("phone_province")]))
+        district = int_codes(pc.binary_join_element_wise(col("address_city"), col("address_district"), ""))
         return cls(cities[:n], provinces[:n], cities[n:2 * n], provinces[n:2 * n], cities[2 * n:], provinces[2 * n:],
                    district)
 
@@ -219,7 +239,7 @@ def place_levels(k: PairKeys, a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray,
     return conflict, district
 
 
-def int_codes(values: pd.Series) -> np.ndarray:
+def int_codes(values: pd.Series | pa.Array) -> np.ndarray:
     """One int32 code per distinct value, -1 for null (Arrow's dictionary encoding: faster than pandas')."""
     import pyarrow as pa
 
@@ -229,13 +249,15 @@ def int_codes(values: pd.Series) -> np.ndarray:
     return array.dictionary_encode().indices.fill_null(-1).to_numpy(zero_copy_only=False).astype(np.int32)
 
 
-def phone_count(keys: pd.DataFrame) -> np.ndarray:
+def phone_count(keys: pd.DataFrame | pa.Table) -> np.ndarray:
     """Number of phone keys per record (the `phones` column is an Arrow list)."""
-    import pyarrow as pa
     import pyarrow.compute as pc
 
-    phones = pa.array(keys["phones"])
+    phones = key_array(keys, "phones")
     return pc.list_value_length(phones).fill_null(0).to_numpy(zero_copy_only=False)
+
+
+THREADS_FROM = 2000  # pairs per rapidfuzz call from which it runs on every core
 
 
 def _distance(texts, a: np.ndarray, b: np.ndarray, scorer, **kwargs) -> np.ndarray:
@@ -246,7 +268,8 @@ def _distance(texts, a: np.ndarray, b: np.ndarray, scorer, **kwargs) -> np.ndarr
         return np.zeros(0)
     left = texts.take(a).to_pylist()
     right = texts.take(b).to_pylist()
-    return process.cpdist(left, right, scorer=scorer, workers=-1, **kwargs)
+    # threads for big batches only: starting them costs ~0.4 ms a call, 100 times a short call's work
+    return process.cpdist(left, right, scorer=scorer, workers=-1 if len(a) >= THREADS_FROM else 1, **kwargs)
 
 
 def _contains(k: PairKeys, a: np.ndarray, b: np.ndarray, among: np.ndarray) -> np.ndarray:

@@ -44,6 +44,7 @@ class Target(ABC):
     def __init__(self, url: str, model: "ObjectModel"):
         self.url = url
         self.model = model
+        self.read_only = False  # set before open(): a reader (crmtool match) creates nothing and takes no write lock
 
     def __enter__(self) -> "Target":
         self.open()
@@ -67,6 +68,25 @@ class Target(ABC):
     def fetch(self, object_name: str, keys: "list[str] | None" = None) -> "pd.DataFrame":
         """Existing rows (fields + META_COLUMNS, canonical text) for these external ids, or all rows for None.
         An object whose table does not exist yet gives an empty frame with the right columns."""
+
+    def stamp(self) -> object | None:
+        """A value read without opening the store that changes whenever the store may have changed (a
+        database file's size and modification time), for a reader polling for new rows; None when the
+        target cannot tell without asking the store."""
+        return None
+
+    def change_marker(self, object_name: str) -> tuple:
+        """A cheap value that changes when the object's rows change: (row count, latest `_crm_loaded_at`
+        as canonical text or None, and whatever else the store can tell cheaply). SQL targets ask the
+        database in one query; this default reads every row."""
+        rows = self.fetch(object_name)
+        loaded = rows["_crm_loaded_at"].dropna()
+        return (len(rows), str(loaded.max()) if len(loaded) else None, None)
+
+    def fetch_loaded_since(self, object_name: str, since: str) -> "pd.DataFrame":
+        """The rows (as `fetch` gives them) whose `_crm_loaded_at` is `since` (canonical text) or later."""
+        rows = self.fetch(object_name)
+        return rows[(rows["_crm_loaded_at"] >= since).fillna(False).to_numpy(dtype=bool)].reset_index(drop=True)
 
     @classmethod
     def absolute_url(cls, url: str, base: "Path") -> str:

@@ -19,7 +19,7 @@ import re
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
-from crmtool.errors import ConfigError
+from crmtool.errors import ConfigError, InputError
 from crmtool.load.targets.base import Target
 from crmtool.load.targets.failures import target_error
 from crmtool.load.targets.frames import arrow_to_frame, empty_frame, keys_frame, meta_arrow, store_columns
@@ -63,7 +63,12 @@ class DuckDBTarget(Target):
     def open(self) -> None:
         import duckdb
 
+        if self.read_only and self.path != ":memory:" and not Path(self.path).is_file():
+            raise InputError(self.path, "no such store file")
         try:
+            if self.read_only:
+                self.con = duckdb.connect(self.path, read_only=self.path != ":memory:")
+                return
             if self.path != ":memory:":
                 Path(self.path).parent.mkdir(parents=True, exist_ok=True)
             self.con = duckdb.connect(self.path)
@@ -98,6 +103,42 @@ class DuckDBTarget(Target):
             raise target_error(self.url, f"cannot create the table of {name}", exc) from None
 
     def fetch(self, object_name: str, keys: list[str] | None = None) -> "pd.DataFrame":
+        return self._fetch(object_name, keys)
+
+    def fetch_loaded_since(self, object_name: str, since: str) -> "pd.DataFrame":
+        return self._fetch(object_name, since=since)
+
+    def stamp(self) -> object | None:
+        """Size and modification time of the database file and its write-ahead log (a commit changes one)."""
+        if self.path == ":memory:":
+            return None
+        stamp = []
+        for path in (Path(self.path), Path(self.path + ".wal")):
+            try:
+                info = path.stat()
+                stamp.append((info.st_size, info.st_mtime_ns))
+            except OSError:
+                stamp.append(None)
+        return tuple(stamp)
+
+    def change_marker(self, object_name: str) -> tuple:
+        """(rows, latest _crm_loaded_at, a hash of every row's every column): one scan, ~50 ms a million rows."""
+        import duckdb
+
+        existing = self._columns(object_name)
+        if not existing:
+            return (0, None, None)
+        table = quote(object_name)
+        latest = "strftime(max(_crm_loaded_at), '%Y-%m-%d %H:%M:%S')" if "_crm_loaded_at" in existing else "NULL"
+        try:
+            count, latest, digest = self.con.execute(
+                f"SELECT count(*), {latest}, "
+                f"bit_xor(hash({', '.join(map(quote, existing))})) FROM {table}").fetchone()
+        except duckdb.Error as exc:
+            raise target_error(self.url, f"cannot read {object_name}", exc) from None
+        return (int(count), latest, None if digest is None else int(digest))
+
+    def _fetch(self, object_name: str, keys: list[str] | None = None, since: str | None = None) -> "pd.DataFrame":
         import duckdb
 
         obj = self.model[object_name]
@@ -112,7 +153,9 @@ class DuckDBTarget(Target):
             if keys is not None:
                 self.con.register("_crm_keys", keys_frame(keys))
                 query += f" WHERE {quote(obj.external_id)} IN (SELECT key FROM _crm_keys)"
-            table = self.con.sql(query).to_arrow_table()
+            if since is not None:
+                query += " WHERE _crm_loaded_at >= CAST(? AS TIMESTAMP)"
+            table = self.con.sql(query, params=[since] if since is not None else None).to_arrow_table()
         except duckdb.Error as exc:
             raise target_error(self.url, f"cannot read {object_name}", exc) from None
         finally:

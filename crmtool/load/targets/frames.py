@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 from crmtool.load.targets.base import META_COLUMNS
 
 if TYPE_CHECKING:
+    import numpy as np
     import pandas as pd
     import pyarrow as pa
 

@@ -66,6 +66,8 @@ class PostgresTarget(Target):
         try:
             self.con = psycopg.connect(self.conninfo, autocommit=True)
             self.con.execute(f"SET temp_buffers = '{TEMP_BUFFERS}'")
+            if self.read_only:
+                self.con.execute("SET default_transaction_read_only = on")
         except psycopg.Error as exc:
             raise target_error(self.url, "cannot connect", exc) from None
 
@@ -111,7 +113,26 @@ class PostgresTarget(Target):
 
         self._run(f"cannot create the tables of {', '.join(objects)}", work)
 
-    def fetch(self, object_name: str, keys: list[str] | None = None) -> "pd.DataFrame":
+    def change_marker(self, object_name: str) -> tuple:
+        """(rows, latest _crm_loaded_at, the newest row version's transaction id): one scan. Every insert or
+        update writes a row version with a new xmin, whoever writes it, so the third part moves on any
+        change (until the 32-bit transaction counter wraps around); a delete changes the count."""
+        def work(con):
+            existing = self._columns(object_name)
+            if not existing:
+                return (0, None, None)
+            latest = ("to_char(max(_crm_loaded_at), 'YYYY-MM-DD HH24:MI:SS')" if "_crm_loaded_at" in existing
+                      else "NULL")
+            count, stamp, xmin = con.execute(f"SELECT count(*), {latest}, max(xmin::text::bigint) "
+                                             f"FROM {self.table(object_name)}").fetchone()
+            return (int(count), stamp, None if xmin is None else int(xmin))
+
+        return self._run(f"cannot read {object_name}", work)
+
+    def fetch_loaded_since(self, object_name: str, since: str) -> "pd.DataFrame":
+        return self.fetch(object_name, since=since)
+
+    def fetch(self, object_name: str, keys: list[str] | None = None, since: str | None = None) -> "pd.DataFrame":
         obj = self.model[object_name]
         columns = store_columns(obj)
 
@@ -128,6 +149,8 @@ class PostgresTarget(Target):
             if keys is not None:
                 _stage_keys(con, keys)
                 query += f" WHERE {quote(obj.external_id)} IN (SELECT key FROM _crm_keys)"
+            if since is not None:
+                query += f" WHERE _crm_loaded_at >= {_literal(since)}::timestamp"
             return present, _copy_out(con, query, present)
 
         result = self._run(f"cannot read {object_name}", work)
@@ -197,6 +220,15 @@ class PostgresTarget(Target):
             return [r[0] for r in con.execute(sql, params).fetchall()]
 
         return self._run(f"cannot read {AUDIT_TABLE}", work)
+
+
+def _literal(text: str) -> str:
+    """A canonical datetime as an SQL string literal (COPY (query) takes no parameters)."""
+    import re
+
+    if not re.fullmatch(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}", text):
+        raise ValueError(f"not a canonical datetime: {text!r}")
+    return f"'{text}'"
 
 
 def _stage_keys(con, keys: list[str]) -> None:
