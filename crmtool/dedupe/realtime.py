@@ -523,10 +523,9 @@ class MatchIndex:
         refused = np.zeros(k, dtype=np.int8)
         is_match = decision == DECISIONS.index("match")
         if entities and is_match.any():
-            code, branch, soft = _entity_constraints(pair_keys, self.settings.hard_rules)
+            constraints = _entity_constraints(pair_keys, self.settings.hard_rules)
             strong = self.tables.decisions.strong[pattern[is_match]] | (rule[is_match] == RULES.index("rule:reviewed_yes"))
-            _, refusal = cluster(k + 1, a[is_match], b[is_match], weight[is_match], code=code, branch=branch,
-                                 strong=strong, soft=soft)
+            _, refusal = cluster(k + 1, a[is_match], b[is_match], weight[is_match], strong=strong, **constraints)
             refused[is_match] = refusal
             decision[refused > 0] = DECISIONS.index("non-match")
         keep = np.flatnonzero(decision != DECISIONS.index("non-match"))
