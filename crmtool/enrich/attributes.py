@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Mapping
 
 if TYPE_CHECKING:
     import pandas as pd
+    import pyarrow as pa
 
 # What derive and lookup_keys read of each kind's cleanse attributes (besides C__clean).
 ATTRIBUTES: dict[str, tuple[str, ...]] = {
@@ -40,11 +41,14 @@ def with_attributes(table: "pd.DataFrame", kinds: Mapping[str, str], kept: "pd.D
     import pandas as pd
 
     added: dict[str, pd.Series] = {}
+    arrays: dict = {}  # kept's columns as Arrow arrays, converted once
     for column, kind in kinds.items():
         names = ATTRIBUTES.get(kind)
         if names is None or all(f"{column}__{a}" in table for a in ("clean", *names)):
             continue
-        added.update(_column_attributes(table, column, kind, names, kept))
+        if kept is not None and not arrays:
+            arrays = {c: _arrow(kept[c]) for c in kept.columns}
+        added.update(_column_attributes(table, column, kind, names, arrays))
     if not added:
         return table
     rest = table.drop(columns=[c for c in added if c in table])
@@ -52,7 +56,7 @@ def with_attributes(table: "pd.DataFrame", kinds: Mapping[str, str], kept: "pd.D
 
 
 def _column_attributes(table: "pd.DataFrame", column: str, kind: str, names: tuple[str, ...],
-                       kept: "pd.DataFrame | None") -> dict[str, "pd.Series"]:
+                       kept: dict) -> dict[str, "pd.Series"]:
     """C__clean and C__<name> for one column: each row's value looked up (one hash join in Arrow) among
     the values kept, the values not kept cleansed once each and added to them."""
     import pandas as pd
@@ -62,7 +66,7 @@ def _column_attributes(table: "pd.DataFrame", column: str, kind: str, names: tup
     from crmtool.cleanse.stage import cleanse_column
 
     values = _arrow(table[column])
-    known = {c: _arrow(s) for c, s in _known(kept, column, kind, names).items()}
+    known = _known(kept, column, kind, names)
     where = pc.index_in(values, value_set=known["value"])
     todo = pc.and_(pc.is_null(where), pc.is_valid(values))
     if pc.any(todo).as_py():  # not kept: cleanse them, once per distinct value
@@ -76,24 +80,26 @@ def _column_attributes(table: "pd.DataFrame", column: str, kind: str, names: tup
             for name in ("clean", *names)}
 
 
-def _arrow(series: "pd.Series"):
-    """A text column as one Arrow large_string array (the type cleanse's columns have)."""
+def _arrow(values) -> "pa.Array":
+    """Text (a Series or an Arrow array) as one Arrow large_string array (the type cleanse's columns have)."""
     import pyarrow as pa
 
-    array = pa.array(series.astype("string").array)
+    array = values if isinstance(values, (pa.Array, pa.ChunkedArray)) else pa.array(values.astype("string").array)
     if isinstance(array, pa.ChunkedArray):
         array = array.combine_chunks()
     return array.cast(pa.large_string())
 
 
-def _known(kept: "pd.DataFrame | None", column: str, kind: str, names: tuple[str, ...]) -> "pd.DataFrame":
-    """The attributes kept of `column`'s values by the rule of `kind`: value, clean (= value), names;
-    empty when none were kept."""
-    import pandas as pd
+def _known(kept: dict, column: str, kind: str, names: tuple[str, ...]) -> dict[str, "pa.Array"]:
+    """The attributes kept (Arrow arrays by column name) of `column`'s values by the rule of `kind`:
+    value, clean (= value), names; empty when none were kept. A value kept twice (by two mappings)
+    has the same attributes twice: the lookup may take either."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
 
-    columns = ["value", "clean", *names]
-    if kept is None or not len(kept) or any(n not in kept for n in ("field", "rule", "value", *names)):
-        return pd.DataFrame({c: pd.Series(dtype="string") for c in columns})
-    mine = kept.loc[((kept["field"] == column) & (kept["rule"] == kind)).fillna(False).to_numpy(), ["value", *names]]
-    mine = mine[mine["value"].notna()].drop_duplicates("value")
-    return mine.assign(clean=mine["value"])[columns].astype("string").reset_index(drop=True)
+    if not kept or not len(kept["field"]) or any(n not in kept for n in ("field", "rule", "value", *names)):
+        return {c: pa.array([], type=pa.large_string()) for c in ("value", "clean", *names)}
+    mine = pc.and_kleene(pc.equal(kept["field"], column), pc.equal(kept["rule"], kind))
+    mine = pc.and_(pc.fill_null(mine, False), pc.is_valid(kept["value"]))
+    out = {c: kept[c].filter(mine) for c in ("value", *names)}
+    return {"clean": out["value"], **out}
