@@ -131,3 +131,80 @@ def test_a_broken_plugin_is_a_warning(monkeypatch):
     found, warnings = providers.discover()
     assert "reference" in found and "broken" not in found
     assert len(warnings) == 1 and "broken" in warnings[0]
+
+
+# -- the attributes enrich reads, from what the cleanse stage kept or computed (crmtool.enrich.attributes)
+
+MIXED = ROWS + [
+    ("  ", "bad code", "not", "13812345678; abc", None),  # blank name; invalid code and address; half a phone
+    ("深圳市騰訊計算機系統有限公司", "91440300 7152 6726XG", "中国上海市浦东新区世纪大道100号", "(010)62345678转801", None),
+    ("某某科技（深圳）有限公司", "91440300568520498A", "深圳市南山区科技园", "+8613812345678", None),
+    ("上海某某有限公司", "60003734-1", "广东深圳南山区科技园", "0755-26001234", None),
+]
+MIXED_KINDS = {**KINDS, "法人": "mobile"}  # a kind enrich reads nothing of
+
+
+def _kept_by_the_cleanse_stage(table, kinds):
+    """What the run's cleanse stage keeps: per column, its distinct valid clean values and their attributes."""
+    from crmtool.enrich.attributes import ATTRIBUTES
+
+    cleansed, _ = cleanse_table(table, kinds)
+    frames = []
+    for column, kind in kinds.items():
+        if kind not in ATTRIBUTES:
+            continue
+        names = ATTRIBUTES[kind]
+        part = pd.DataFrame({"value": cleansed[f"{column}__clean"],
+                             **{a: cleansed[f"{column}__{a}"] for a in names}}).dropna(subset=["value"])
+        frames.append(part.drop_duplicates("value").assign(field=column, rule=kind))
+    return pd.concat(frames, ignore_index=True).astype("string")
+
+
+def _attribute_columns(table, kinds):
+    from crmtool.enrich.attributes import ATTRIBUTES
+
+    return [f"{c}__{a}" for c, k in kinds.items() if k in ATTRIBUTES for a in ("clean", *ATTRIBUTES[k])]
+
+
+def _same_text(a: pd.Series, b: pd.Series) -> bool:
+    return a.astype("string").fillna("<NA>").tolist() == b.astype("string").fillna("<NA>").tolist()
+
+
+@pytest.mark.parametrize("kept", ["none", "all", "some", "other rule"])
+def test_with_attributes_gives_what_cleanse_table_gives(kept):
+    from crmtool.enrich.attributes import with_attributes
+
+    raw = _table(MIXED)
+    cleansed, _ = cleanse_table(raw, MIXED_KINDS)
+    # the values as the cleanse stage leaves them (clean or <NA>), and raw ones: both must come out right
+    values = raw.assign(**{c: cleansed[f"{c}__clean"] for c in KINDS})
+    for table in (values, raw):
+        known = {"none": None, "all": _kept_by_the_cleanse_stage(raw, KINDS)}.get(kept)
+        if kept == "some":
+            known = _kept_by_the_cleanse_stage(raw, KINDS).iloc[::2]
+        elif kept == "other rule":  # attributes kept by another rule are not this kind's
+            known = _kept_by_the_cleanse_stage(raw, KINDS).assign(province="错", rule="email")
+        expected, _ = cleanse_table(table, MIXED_KINDS)
+        out = with_attributes(table, MIXED_KINDS, known)
+        for column in _attribute_columns(table, MIXED_KINDS):
+            assert _same_text(out[column], expected[column]), column
+        assert out[list(table.columns)].equals(table)
+
+
+def test_with_attributes_leaves_a_cleansed_table_alone(cleansed):
+    from crmtool.enrich.attributes import with_attributes
+
+    assert with_attributes(cleansed, KINDS) is cleansed
+
+
+def test_enrich_fields_on_an_uncleansed_table_is_enrich_table_on_the_cleansed_one():
+    from crmtool.enrich.stage import enrich_fields
+
+    raw = _table(MIXED)
+    expected, expected_issues = enrich_table(cleanse_table(raw, KINDS)[0], KINDS)
+    for known in (None, _kept_by_the_cleanse_stage(raw, KINDS)):
+        out, issues = enrich_fields(raw, KINDS, known)
+        enriched = [c for c in expected if c.startswith("enrich__")]
+        assert out[enriched].equals(expected[enriched])
+        assert issues.equals(expected_issues)
+    assert out["enrich__province"].notna().sum() >= 6

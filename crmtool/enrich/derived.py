@@ -66,6 +66,8 @@ def derive(table: "pd.DataFrame", kinds: Mapping[str, str]) -> tuple["pd.DataFra
 
 def contradictions(table: "pd.DataFrame", sources) -> "pd.DataFrame":
     """A warning per row where two sources name different provinces, or different cities."""
+    import pandas as pd
+
     frames = []
     for first, second in CONFLICT_PAIRS:
         if first not in sources or second not in sources:
@@ -77,11 +79,18 @@ def contradictions(table: "pd.DataFrame", sources) -> "pd.DataFrame":
         mask = (province_differs | city_differs).fillna(False)
         if not mask.any():
             continue
-        where_a = prov_a.fillna("") + city_a.where(city_a != prov_a, "").fillna("")
-        where_b = prov_b.fillna("") + city_b.where(city_b != prov_b, "").fillna("")
-        message = f"{col_a} ({first}) says " + where_a + f", {col_b} ({second}) says " + where_b
+        rows = mask.to_numpy(dtype=bool)  # the message of the rows in conflict only (a few in a hundred)
+        where_a = _place(prov_a[rows], city_a[rows])
+        where_b = _place(prov_b[rows], city_b[rows])
+        message = pd.Series(pd.NA, index=table.index, dtype="string")
+        message[rows] = (f"{col_a} ({first}) says " + where_a + f", {col_b} ({second}) says " + where_b).to_numpy()
         frames.append(issues_for_rows(
             table, mask, column=col_b, rule=f"enrich.region_conflict.{first}_{second}", severity=Severity.WARNING,
             message=message, original=table[col_b].astype("string"),
         ))
     return concat_issues(frames)
+
+
+def _place(province: "pd.Series", city: "pd.Series") -> "pd.Series":
+    """广东省深圳市, or the province alone when the city is the province (北京市) or unknown."""
+    return province.fillna("") + city.where(city != province, "").fillna("")

@@ -1,5 +1,8 @@
 """The enrich stage: derived regions and contradictions, then reference providers fill what is missing.
 
+`enrich_table` reads a cleansed table (`cleanse_table`'s columns); `enrich_fields` any table of values,
+taking the cleanse attributes it needs from what the cleanse stage kept or computing them.
+
 Adds `enrich__province`, `enrich__city`, `enrich__region_source`, `enrich__org_type`, and for each
 provider field F `enrich__F` (the input's value, else the first provider's) and `enrich__F__source`
 ("input" or the provider and how it matched, e.g. "reference:registry.csv by credit_code").
@@ -75,6 +78,21 @@ def enrich_table(
             added[f"enrich__{field}__source"] = source
     out = pd.concat([table, pd.DataFrame(added, index=table.index)], axis=1)
     return out, concat_issues(frames)
+
+
+def enrich_fields(
+    table: "pd.DataFrame",
+    kinds: Mapping[str, str],
+    kept: "pd.DataFrame | None" = None,
+    providers: Sequence[Provider] = (),
+    field_columns: Mapping[str, str] | None = None,
+) -> tuple["pd.DataFrame", "pd.DataFrame"]:
+    """`enrich_table` over a table of field values, cleansed or not (the run's enrich stage): the
+    cleanse attributes it reads come from the table's own `C__…` columns, else from `kept` (what the
+    run's cleanse stage kept of each value, see crmtool.enrich.attributes), else from the cleanse rules."""
+    from crmtool.enrich.attributes import with_attributes
+
+    return enrich_table(with_attributes(table, kinds, kept), kinds, providers, field_columns)
 
 
 def load_provider(name: str, **options) -> Provider:

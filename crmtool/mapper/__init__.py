@@ -2,7 +2,8 @@
 
 - `cleanse_fields` (fields.py) / `map_object` (transform.py): the stage itself: the mapped fields cleansed by
   their rules, then renamed, converted, value-mapped and checked into the object's rows, the rows
-  that cannot be loaded rejected with their reasons;
+  that cannot be loaded rejected with their reasons; `cleanse_fields_and_attributes` also keeps what
+  the rules found out about the values (their regions, for the run's enrich stage);
 - `RelationIndex` (relations.py): a reference (a contact's account) resolved by external id, credit
   code or company name;
 - `check_files` (check.py, check_output.py): `crmtool mapping check`, for people and CI;
@@ -13,8 +14,9 @@ from crmtool.mapper.check import CheckReport, check_files
 from crmtool.mapper.check_output import finding_line, summary_line, to_github, to_junit
 from crmtool.mapper.relations import RelationIndex
 from crmtool.mapper.draft import init_project
-from crmtool.mapper.fields import cleanse_fields
+from crmtool.mapper.fields import cleanse_fields, cleanse_fields_and_attributes
 from crmtool.mapper.transform import MapResult, map_object
 
-__all__ = ["CheckReport", "MapResult", "RelationIndex", "check_files", "cleanse_fields", "finding_line",
+__all__ = ["CheckReport", "MapResult", "RelationIndex", "check_files", "cleanse_fields",
+           "cleanse_fields_and_attributes", "finding_line",
            "init_project", "map_object", "summary_line", "to_github", "to_junit"]

@@ -5,13 +5,19 @@ column per mapped target field: source columns combined (first non-empty, or joi
 transform), transforms applied in order (cleanse rules through `crmtool.cleanse`, run once per distinct
 value), the field's default filled in. A relationship field holds its lookup value (the cleansed
 company name for `by: name`, the cleansed credit code for `by: credit_code`).
+
+`cleanse_fields_and_attributes` also keeps what the rules found out about the values besides their clean
+form (the region of a name, a phone, an address or a credit code, …), for the stages after it that
+would otherwise run the rules again to learn it (the run's enrich stage): per field asked for, each
+distinct value the rule returned valid, with the attributes asked for.
 """
 
 from __future__ import annotations
 
 import hashlib
 from functools import cache
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING, Callable, Sequence
+from typing import Mapping as MappingType
 
 from crmtool.canon.blank import blank_to_na, strip_blanks
 from crmtool.issues import PROVENANCE, concat_issues
@@ -25,17 +31,35 @@ if TYPE_CHECKING:
 
 def cleanse_fields(table: "pd.DataFrame", mapping: "Mapping", model: "ObjectModel") -> tuple["pd.DataFrame", "pd.DataFrame"]:
     """(fields, issues): provenance + one cleaned text column per mapped target field."""
+    fields, _, issues = cleanse_fields_and_attributes(table, mapping, model, {})
+    return fields, issues
+
+
+def cleanse_fields_and_attributes(
+    table: "pd.DataFrame", mapping: "Mapping", model: "ObjectModel",
+    keep: "MappingType[str, tuple[str, Sequence[str]]]",
+) -> tuple["pd.DataFrame", "pd.DataFrame", "pd.DataFrame"]:
+    """(fields, attributes, issues): `cleanse_fields`, and for each field in `keep` ({field: (rule,
+    attribute names)}) whose transforms run that cleanse rule, the attributes the rule gave: one row per
+    distinct value the rule returned valid, columns `field`, `rule`, `value` (that clean value) and the
+    attribute names (<NA> where the rule says nothing). A later transform may change the field's values
+    again: the rows say what the rule's clean values are, not which rows still hold them."""
     import pandas as pd
 
     object_of(mapping, model)
     require_columns(table, mapping)
     columns = {c: table[c] for c in PROVENANCE if c in table}
-    frames = []
+    frames, kept = [], []
     for field, fm in mapping.fields.items():
-        values, issues = field_values(table, field, fm)
+        values, issues, attributes = field_values(table, field, fm, keep.get(field))
         columns[field] = values
         frames.append(issues)
-    return pd.DataFrame(columns, index=table.index), concat_issues(frames)
+        if attributes is not None:
+            kept.append(attributes.assign(field=field, rule=keep[field][0]))
+    columns_kept = ["field", "rule", "value", *dict.fromkeys(a for _, attrs in keep.values() for a in attrs)]
+    attributes = pd.concat(kept, ignore_index=True) if kept else pd.DataFrame(columns=columns_kept)
+    attributes = attributes.reindex(columns=columns_kept).astype("string")
+    return pd.DataFrame(columns, index=table.index), attributes, concat_issues(frames)
 
 
 def object_of(mapping: "Mapping", model: "ObjectModel") -> "ObjectDef":
@@ -73,8 +97,11 @@ def require_columns(table: "pd.DataFrame", mapping: "Mapping") -> None:
         raise ConfigFileError(findings)
 
 
-def field_values(table: "pd.DataFrame", field: str, fm: "FieldMapping") -> tuple["pd.Series", "pd.DataFrame"]:
-    """One field's cleaned values and the issues its cleanse rules found."""
+def field_values(table: "pd.DataFrame", field: str, fm: "FieldMapping",
+                 keep: "tuple[str, Sequence[str]] | None" = None) -> tuple["pd.Series", "pd.DataFrame", "pd.DataFrame | None"]:
+    """One field's cleaned values, the issues its cleanse rules found, and with `keep` = (rule,
+    attribute names) what the last run of that rule found out: the distinct values it returned valid
+    (`value`) with those attributes (None when the rule is not among the field's transforms)."""
     import pandas as pd
 
     from crmtool.config.mapping import CLEANSE_TRANSFORMS, Concat, Constant, Default, Format, Regex, Split
@@ -89,11 +116,14 @@ def field_values(table: "pd.DataFrame", field: str, fm: "FieldMapping") -> tuple
     else:
         values, origin = pd.Series(pd.NA, index=table.index, dtype="string"), field
     frames = []
+    kept = None
     for t in fm.transforms:
         if isinstance(t, str):
             if t in CLEANSE_TRANSFORMS:
-                values, issues = apply_cleanse_rule(table, values, t, field, origin)
+                values, issues, found = apply_cleanse_rule(table, values, t, field, origin,
+                                                           keep[1] if keep and keep[0] == t else ())
                 frames.append(issues)
+                kept = found if keep and keep[0] == t else kept
             else:
                 values = SIMPLE[t](values)
         elif isinstance(t, Split):
@@ -110,9 +140,11 @@ def field_values(table: "pd.DataFrame", field: str, fm: "FieldMapping") -> tuple
         values = values.fillna(fm.default)
     lookup_rule = lookup_cleanse_rule(fm)
     if lookup_rule and lookup_rule not in fm.cleanse_rules:
-        values, issues = apply_cleanse_rule(table, values, lookup_rule, field, origin)
+        values, issues, found = apply_cleanse_rule(table, values, lookup_rule, field, origin,
+                                                   keep[1] if keep and keep[0] == lookup_rule else ())
         frames.append(issues)
-    return values.astype("string"), concat_issues(frames)
+        kept = found if keep and keep[0] == lookup_rule else kept
+    return values.astype("string"), concat_issues(frames), kept
 
 
 def lookup_cleanse_rule(fm: "FieldMapping") -> str | None:
@@ -212,15 +244,24 @@ SIMPLE: dict[str, Callable[["pd.Series"], "pd.Series"]] = {
 
 
 def apply_cleanse_rule(table: "pd.DataFrame", values: "pd.Series", kind: str, field: str,
-                       origin: "str | pd.Series") -> tuple["pd.Series", "pd.DataFrame"]:
-    """A cleanse rule by name over the current values: its clean values and its issues, each issue
-    naming the source column and, in the message, the target field."""
+                       origin: "str | pd.Series", attributes: "Sequence[str]" = ()
+                       ) -> tuple["pd.Series", "pd.DataFrame", "pd.DataFrame | None"]:
+    """A cleanse rule by name over the current values: its clean values, its issues (each naming the
+    source column and, in the message, the target field) and, when `attributes` are named, per distinct
+    value it returned valid (`value`) the attributes it found (else None)."""
+    import pandas as pd
+
     from crmtool.cleanse.rule import run_rule
     from crmtool.cleanse.stage import rule_for
 
     rule = rule_for(kind)
-    result = run_rule(table, field, rule.check, (), values=values)
-    return result.clean, label_issues(result.issues, table, field, origin)
+    result = run_rule(table, field, rule.check, tuple(attributes), values=values)
+    found = None
+    if attributes:
+        valid = result.clean.notna().to_numpy()
+        found = pd.DataFrame({"value": result.clean[valid], **{a: result.attrs[a][valid] for a in attributes}})
+        found = found.drop_duplicates("value").reset_index(drop=True)
+    return result.clean, label_issues(result.issues, table, field, origin), found
 
 
 def label_issues(issues: "pd.DataFrame", table: "pd.DataFrame", field: str, origin: "str | pd.Series") -> "pd.DataFrame":

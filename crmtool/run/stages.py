@@ -49,17 +49,38 @@ def read(ctx: "RunContext") -> dict:
 
 
 def cleanse(ctx: "RunContext") -> dict:
-    from crmtool.mapper import cleanse_fields
+    """Each mapping's fields, cleansed; and what the rules said of the values enrich reads (their regions),
+    kept in cleanse/attributes/<mapping>.parquet so that enrich need not run the rules again."""
+    from crmtool.enrich.attributes import ATTRIBUTES
+    from crmtool.mapper import cleanse_fields_and_attributes
 
     counts, issues = {}, []
     for stem, mapping in ctx.mappings.items():
-        fields, found = cleanse_fields(read_frame(ctx, "read", f"{stem}.parquet"), mapping, ctx.model)
+        kinds = _enrich_kinds(ctx.model[mapping.object], mapping.fields)  # RunContext.open checked the object
+        keep = {field: (kind, ATTRIBUTES[kind]) for field, kind in kinds.items()}
+        fields, kept, found = cleanse_fields_and_attributes(read_frame(ctx, "read", f"{stem}.parquet"), mapping,
+                                                            ctx.model, keep)
         fields.insert(len(PROVENANCE), "_mapping", stem)
         write_frame(ctx, fields, "cleanse", f"{stem}.parquet")
+        if keep:
+            write_frame(ctx, kept, "cleanse", KEPT_ATTRIBUTES, f"{stem}.parquet")
         counts[stem] = len(fields)
         issues.append(found)
     counts["issues"] = add_issues(ctx, "cleanse", issues)
     return counts
+
+
+# cleanse/attributes/<mapping>.parquet: per field enrich reads, its distinct clean values and their attributes
+KEPT_ATTRIBUTES = "attributes"
+ENRICH_TYPES = ("company_name", "credit_code", "phone", "address")
+
+
+def _enrich_kinds(obj, present) -> dict[str, str]:
+    """{field: cleanse kind} of the object's fields (of those `present`) that enrich takes regions from;
+    empty when the object has no province or city for it to fill."""
+    if not any(f in obj.fields for f in ("province", "city")):
+        return {}
+    return {name: f.cleanse_kind for name, f in obj.fields.items() if name in present and f.type in ENRICH_TYPES}
 
 
 def dedupe(ctx: "RunContext") -> dict:
@@ -184,21 +205,21 @@ def _apply_golden(frame: "pd.DataFrame", cid: "pd.Series", golden: "pd.DataFrame
 
 
 def enrich(ctx: "RunContext") -> dict:
-    """Fill province/city from what the record already says (address, credit code, name, landline)."""
-    from crmtool.cleanse.stage import cleanse_table
-    from crmtool.enrich.stage import enrich_table
+    """Fill province/city from what the record already says (address, credit code, name, landline).
+    The regions of the values come from what the cleanse stage kept (cleanse/attributes/); values it did
+    not see (a golden value from the store, one changed after its rule, a run begun before it kept
+    them) are cleansed here."""
+    from crmtool.enrich.stage import enrich_fields
 
     counts, issues = {}, []
     for object_name in ctx.objects():
         frame = read_frame(ctx, "dedupe", f"{object_name}.parquet")
         obj = ctx.model[object_name]
-        kinds = {name: f.cleanse_kind for name, f in obj.fields.items()
-                 if name in frame and f.type in ("company_name", "credit_code", "phone", "address")}
+        kinds = _enrich_kinds(obj, frame.columns)
         targets = [f for f in ("province", "city") if f in obj.fields]
         filled = 0
         if kinds and targets and len(frame):
-            cleansed, _ = cleanse_table(frame, kinds)
-            enriched, found = enrich_table(cleansed, kinds)
+            enriched, found = enrich_fields(frame, kinds, _kept_attributes(ctx, object_name))
             issues.append(found)
             for field in targets:
                 value = enriched[f"enrich__{field}"].astype("string")
@@ -210,6 +231,15 @@ def enrich(ctx: "RunContext") -> dict:
         counts[object_name] = {"filled": filled}
     counts["issues"] = add_issues(ctx, "enrich", issues)
     return counts
+
+
+def _kept_attributes(ctx: "RunContext", object_name: str) -> "pd.DataFrame | None":
+    """What the cleanse stage kept of the object's mappings' values (None when it kept nothing)."""
+    import pandas as pd
+
+    paths = [ctx.path("cleanse", KEPT_ATTRIBUTES, f"{stem}.parquet") for stem in ctx.mappings_of(object_name)]
+    frames = [pd.read_parquet(p) for p in paths if p.exists()]
+    return pd.concat(frames, ignore_index=True) if frames else None
 
 
 def map_stage(ctx: "RunContext") -> dict:

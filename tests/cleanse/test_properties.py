@@ -74,3 +74,44 @@ def test_detection_never_raises(header, values):
     assert report.kind in KINDS and report.by in ("header", "content", "header+content")
     assert 0.0 <= report.confidence <= 1.0 and 0.0 <= report.valid_share <= 1.0 + 1e-9
     assert len(report.invalid_examples) <= 5
+
+
+# The run's enrich stage reads a clean value's attributes from what the cleanse stage kept of the source
+# value it came from (crmtool.enrich.attributes): for that, the attributes enrich reads must be the same
+# for a value and for its clean form.
+ENRICH_KINDS = ("company_name", "credit_code", "phone", "landline", "address")
+
+
+def _enrich_attributes(kind, out):
+    from crmtool.enrich.attributes import ATTRIBUTES
+
+    return {a: out.attrs.get(a) for a in ATTRIBUTES[kind]}
+
+
+@pytest.mark.parametrize("kind", ENRICH_KINDS)
+@FAST
+@given(value=VALUES)
+def test_the_attributes_enrich_reads_are_those_of_the_clean_value(kind, value):
+    check = CHECKS[kind]
+    out = check(value)
+    if out.valid:
+        assert _enrich_attributes(kind, check(out.clean)) == _enrich_attributes(kind, out), (value, out.clean)
+
+
+@pytest.fixture(scope="module")
+def generated():
+    from crmtool.synth import generate_accounts
+
+    return generate_accounts(3000, seed=11)[0]
+
+
+@pytest.mark.parametrize("kind,column", [("company_name", "name"), ("credit_code", "credit_code"),
+                                         ("phone", "phone"), ("address", "address")])
+def test_the_attributes_enrich_reads_are_those_of_the_clean_value_on_generated_data(generated, kind, column):
+    check = CHECKS[kind]
+    differ = []
+    for value in generated[column].dropna().unique().tolist():
+        out = check(value)
+        if out.valid and _enrich_attributes(kind, check(out.clean)) != _enrich_attributes(kind, out):
+            differ.append(value)
+    assert differ == []

@@ -349,3 +349,28 @@ def test_contacts_sample_resolve_to_survivors():
     assert set(reasons.index) == {3, 14}
     assert "华信科技" in reasons[3] and "several" in reasons[3], "北京 and 上海 华信科技: ambiguous"
     assert reasons[14].startswith("contact_id:") and "联系人!13" in reasons[14]
+
+
+def test_cleanse_fields_and_attributes_keeps_what_the_rules_said(tmp_path):
+    from crmtool.cleanse.stage import rule_for
+    from crmtool.mapper import cleanse_fields_and_attributes
+
+    data = table(id=["1", "2", "3", "4"], 名称=["深圳市騰訊計算機系統有限公司", "深圳市腾讯计算机系统有限公司", "x", None],
+                 电话=["0755-86013388", "+86 755 8601 3388", "abc", "13812345678"], 地址=["北京市海淀区中关村大街1号"] * 4)
+    m = mapping(tmp_path, ACCOUNTS_HEAD.replace("{from: 名称}", "{from: 名称, transforms: [company_name]}")
+                + "  phone: {from: 电话, transforms: [phone]}\n  address: {from: 地址, transforms: [strip]}\n")
+    keep = {"name": ("company_name", ("province", "city")), "phone": ("phone", ("province", "phone_type")),
+            "address": ("address", ("province", "city"))}
+    fields, kept, issues = cleanse_fields_and_attributes(data, m, MODEL, keep)
+    plain, plain_issues = cleanse_fields(data, m, MODEL)
+    assert fields.equals(plain) and issues.equals(plain_issues)  # the same fields and issues
+    assert list(kept.columns) == ["field", "rule", "value", "province", "city", "phone_type"]
+    assert set(kept["field"]) == {"name", "phone"}  # the address ran no address rule: nothing to keep
+    # one row per distinct valid clean value (the two spellings of one name are one), <NA> values none
+    assert kept[kept["field"] == "name"]["value"].tolist() == ["深圳市腾讯计算机系统有限公司"]
+    assert kept[kept["field"] == "phone"]["value"].tolist() == ["+8675586013388", "+8613812345678"]
+    for row in kept.itertuples():
+        out = rule_for(row.rule).check(row.value)
+        for name in keep[row.field][1]:
+            value, expected = getattr(row, name), out.attrs.get(name)
+            assert (pd.isna(value) and expected is None) or value == expected, (row, name)
