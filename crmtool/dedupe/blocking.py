@@ -70,17 +70,22 @@ class BlockRule:
         return self.skipped.format(max_block=int(max_block))
 
 
-def key_rule(name: str, body: str) -> BlockRule:
-    """Records sharing a block key: `body` gives rid, store, bk (compared as a 64-bit hash)."""
+def key_rule(name: str, body: str, *, several: bool = False) -> BlockRule:
+    """Records sharing a block key: `body` gives rid, store, bk (compared as a 64-bit hash). The keys
+    and the size of each block are stored once for the pairs and the skipped count. `several`: a record
+    may have several keys (two records sharing two of them meet twice: DISTINCT)."""
+    table = f"kr_{name}"
+    setup = (f"CREATE OR REPLACE TEMP TABLE {table} AS SELECT rid, store, hash(bk) AS bk FROM ({body})",
+             f"""CREATE OR REPLACE TEMP TABLE {table}_n AS
+                 SELECT bk, count(*) AS n, bool_or(NOT store) AS has_new FROM {table} GROUP BY bk""")
     pairs = f"""
-    WITH k AS (SELECT rid, store, hash(bk) AS bk FROM ({body})),
-    ok AS (SELECT bk FROM k GROUP BY bk HAVING count(*) <= {{max_block}} AND bool_or(NOT store))
-    SELECT DISTINCT l.rid AS a, r.rid AS b
-    FROM k l JOIN k r ON l.bk = r.bk
-    WHERE l.bk IN (SELECT bk FROM ok) AND NOT l.store AND (r.store OR l.rid < r.rid)
+    SELECT {"DISTINCT " if several else ""}l.rid AS a, r.rid AS b
+    FROM {table} l JOIN {table} r ON l.bk = r.bk
+    WHERE l.bk IN (SELECT bk FROM {table}_n WHERE n <= {{max_block}} AND has_new) AND NOT l.store
+      AND (r.store OR l.rid < r.rid)
     """
-    skipped = f"SELECT count(*) AS n FROM (SELECT bk FROM ({body}) GROUP BY bk HAVING count(*) > {{max_block}})"
-    return BlockRule(name, pairs, skipped)
+    skipped = f"SELECT count(*) AS n FROM {table}_n WHERE n > {{max_block}}"
+    return BlockRule(name, pairs, skipped, setup, (f"DROP TABLE {table}", f"DROP TABLE {table}_n"))
 
 
 _OPEN = "code IS NULL OR NOT code_valid"  # no valid credit code
@@ -98,9 +103,9 @@ _NEIGHBOUR_SETUP = [
     # per value and character: the substitution key (position, remainder, place) and, for values of
     # 5+ characters, the insertion key (remainder, place), which is the key of the value one shorter
     """CREATE OR REPLACE TEMP TABLE nb_d AS
-        SELECT vh, n, has_open, has_new, len, hash(i, rest, place) AS k, hash(rest, place) AS k2
-        FROM (SELECT vh, n, has_open, has_new, place, len, i, substr(trade, 1, i - 1) || substr(trade, i + 1) AS rest
-              FROM (SELECT *, length(trade) AS len, unnest(range(1, length(trade) + 1)) AS i FROM nb_v))""",
+        SELECT vh, n, has_open, has_new, len, hash(i, substr(trade, 1, i - 1), substr(trade, i + 1), place) AS k,
+               CASE WHEN len >= 5 THEN hash(substr(trade, 1, i - 1) || substr(trade, i + 1), place) END AS k2
+        FROM (SELECT *, length(trade) AS len, unnest(range(1, length(trade) + 1)) AS i FROM nb_v)""",
     # the substitution keys with an open value; `values`: how many values share the key (one: no pair)
     """CREATE OR REPLACE TEMP TABLE nb_sub_size AS
         SELECT k, sum(n) AS size, bool_or(has_new) AS has_new, count(*) AS values
@@ -144,7 +149,7 @@ _NEIGHBOURS_SKIPPED = """
 BLOCK_RULES: list[BlockRule] = [
     key_rule("code", "SELECT rid, store, code AS bk FROM keys WHERE code IS NOT NULL"),
     key_rule("org_code", "SELECT rid, store, org_code AS bk FROM keys WHERE org_code IS NOT NULL"),
-    key_rule("phone", "SELECT rid, store, unnest(phones) AS bk FROM keys"),
+    key_rule("phone", "SELECT rid, store, unnest(phones) AS bk FROM keys", several=True),
     key_rule("trade", "SELECT rid, store, trade AS bk FROM keys WHERE length(trade) >= 2"),
     BlockRule("trade_del1", _NEIGHBOURS, _NEIGHBOURS_SKIPPED, tuple(_NEIGHBOUR_SETUP), tuple(_NEIGHBOUR_CLEANUP)),
 ]

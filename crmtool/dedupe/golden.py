@@ -44,15 +44,14 @@ def _tie_breaks(table: pd.DataFrame, key_rank: np.ndarray, *, key: str, source_p
     """Sort keys after validity, most important first: priority, recency (newest first), completeness, key."""
     data = _data_columns(table, key)
     n = len(table)
-    priority = (table["_source"].map(source_priority).astype("Float64").fillna(1e9).to_numpy(dtype=float)
-                if source_priority and "_source" in table.columns else np.zeros(n))
+    ties = []  # a key that is the same for every row orders nothing: only the ones asked for
+    if source_priority and "_source" in table.columns:
+        ties.append(table["_source"].map(source_priority).astype("Float64").fillna(1e9).to_numpy(dtype=float))
     if recency and recency in table.columns:
         when = pd.to_datetime(table[recency], errors="coerce", format="mixed")
-        recent = np.where(when.isna(), np.inf, -when.to_numpy().astype("datetime64[ns]").astype(np.int64).astype(float))
-    else:
-        recent = np.zeros(n)
-    completeness = table[data].notna().sum(axis=1).to_numpy() if data else np.zeros(n)
-    return [priority, recent, -completeness, key_rank]
+        ties.append(np.where(when.isna(), np.inf, -when.to_numpy().astype("datetime64[ns]").astype(np.int64).astype(float)))
+    completeness = sum((table[c].notna().to_numpy() for c in data), np.zeros(n, dtype=np.int64))
+    return [*ties, -completeness, key_rank]
 
 
 def _best(cluster: np.ndarray, valid: np.ndarray, ties: list[np.ndarray], rows: np.ndarray | None = None) -> np.ndarray:

@@ -342,14 +342,29 @@ def _score(batches, pair_keys, fp, settings, comparison: Comparison) -> _Pairs:
 
     tables = _tables(settings)
     parts = [_Pairs(*(np.zeros(0, dtype=t) for t in (np.int32, np.int32, np.int16, np.float32, np.int8, np.int8)))]
-    for batch in batches:
+
+    def one(batch) -> _Pairs:
         a = batch.column("a").to_numpy().astype(np.int32)
         b = batch.column("b").to_numpy().astype(np.int32)
         pattern = comparison.patterns(pair_keys, a, b, batch)
         weight = tables.patterns.weight[pattern].astype(np.float32)
         decision, rule = decide(tables.decisions, pattern, answers(fp, a, b, settings.decisions) if fp is not None else None)
         keep = (weight >= settings.thresholds.floor) | (decision != _NON_MATCH) | (rule != 0)
-        parts.append(_Pairs(a[keep], b[keep], pattern[keep], weight[keep], decision[keep], rule[keep]))
+        return _Pairs(a[keep], b[keep], pattern[keep], weight[keep], decision[keep], rule[keep])
+
+    if settings.processes > 1:  # batches side by side in threads (numpy, Arrow and rapidfuzz release the GIL), in order
+        from collections import deque
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(settings.processes, thread_name_prefix="crmtool-score") as pool:
+            running: deque = deque()
+            for batch in batches:
+                running.append(pool.submit(one, batch))
+                if len(running) > settings.processes:
+                    parts.append(running.popleft().result())
+            parts.extend(future.result() for future in running)
+    else:
+        parts.extend(one(batch) for batch in batches)
     return _Pairs(*(np.concatenate([getattr(p, f) for p in parts]) for f in ("a", "b", "pattern", "weight", "decision", "rule")))
 
 

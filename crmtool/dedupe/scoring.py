@@ -151,25 +151,28 @@ class PairKeys:
         import pyarrow as pa
         import pyarrow.compute as pc
 
-        def codes(column: str) -> np.ndarray:
-            return int_codes(key_array(keys, column))
-
         def text(column: str):
             return key_array(keys, column).cast(pa.string())
 
+        # the dictionary encodings two at a time (Arrow releases the GIL)
+        from concurrent.futures import ThreadPoolExecutor
+
+        names = ("code", "org_code", "name_norm", "trade", "org_form", "branch", "address", "mobile")
+        with ThreadPoolExecutor(2, thread_name_prefix="crmtool-codes") as pool:
+            codes = dict(zip(names, pool.map(lambda column: int_codes(key_array(keys, column)), names), strict=True))
         trade, address = text("trade"), text("address")
         place = Places.from_keys(keys)
         return cls(
-            code=codes("code"), valid=key_array(keys, "code_valid").to_numpy(zero_copy_only=False).astype(bool),
-            org=codes("org_code"), name=codes("name_norm"), trade=codes("trade"),
+            code=codes["code"], valid=key_array(keys, "code_valid").to_numpy(zero_copy_only=False).astype(bool),
+            org=codes["org_code"], name=codes["name_norm"], trade=codes["trade"],
             trade_len=pc.utf8_length(trade).fill_null(0).to_numpy(zero_copy_only=False).astype(np.int16),
-            city=place.name_city, province=place.name_province, form=codes("org_form"), branch=codes("branch"),
-            has_phone=phone_count(keys) > 0, address=codes("address"),
+            city=place.name_city, province=place.name_province, form=codes["org_form"], branch=codes["branch"],
+            has_phone=phone_count(keys) > 0, address=codes["address"],
             address_len=pc.utf8_length(address).fill_null(0).to_numpy(zero_copy_only=False).astype(np.int32),
             address_numbered=pc.match_substring_regex(address, "[0-9]").fill_null(False).to_numpy(zero_copy_only=False),
             address_head=int_codes(pc.utf8_slice_codeunits(address, 0, 4)),
             place=place, house=key_array(keys, "house").to_numpy(zero_copy_only=False).astype(np.int32),
-            mobile=codes("mobile"), code_text=text("code"), trade_text=trade, address_text=address,
+            mobile=codes["mobile"], code_text=text("code"), trade_text=trade, address_text=address,
         )
 
 
