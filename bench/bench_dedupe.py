@@ -57,12 +57,39 @@ LEGAL_FORMS = ["集团股份有限公司", "股份有限公司", "有限责任�
 SPLINK_BLOCKING = [("credit_code",), ("phone",), ("name",), ("address",), ("substr(name, 1, 5)", "substr(address, 1, 8)")]
 
 
+CHUNK = 1_000_000  # the generator holds ~2 GB per million records while it builds them
+
+
 def generate(n: int, seed: int, hard: bool, data: Path, truth_path: Path) -> None:
+    """The labelled set, in parts of at most CHUNK records written one after another (the generator
+    alone would need ~20 GB at ten million). Each part is its own set (seed `seed * 1000 + part`, ids
+    prefixed `P<part>-`): duplicates stay within a part; a company of one part that happens to share a
+    name and a credit code with one of another part is two companies in the truth."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
     from crmtool.synth.generate import generate_accounts
 
-    records, truth = generate_accounts(n, seed=seed, hard=hard)
-    records.to_parquet(data)
-    truth[["record_id", "entity_id"]].to_parquet(truth_path)
+    parts = -(-n // CHUNK)
+    writers: dict[Path, pq.ParquetWriter] = {}
+    try:
+        for part in range(parts):
+            size = min(CHUNK, n - part * CHUNK)
+            records, truth = generate_accounts(size, seed=seed if parts == 1 else seed * 1000 + part, hard=hard)
+            truth = truth[["record_id", "entity_id"]]
+            if parts > 1:
+                for frame, columns in ((records, ["record_id"]), (truth, ["record_id", "entity_id"])):
+                    for column in columns:
+                        frame[column] = f"P{part}-" + frame[column]
+            for path, frame in ((data, records), (truth_path, truth)):
+                table = pa.Table.from_pandas(frame, preserve_index=False)
+                if path not in writers:
+                    writers[path] = pq.ParquetWriter(path, table.schema)
+                writers[path].write_table(table)
+            del records, truth
+    finally:
+        for writer in writers.values():
+            writer.close()
 
 
 def run_crmtool(data: Path, out: Path) -> None:

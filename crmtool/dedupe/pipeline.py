@@ -43,7 +43,8 @@ class DedupeSettings:
     source_priority: dict | None = None
     recency: str | None = None
     decisions: dict[str, str] = field(default_factory=dict)  # pair_id → 是/否 (decisions.load_decisions)
-    memory_limit: str = "256MB"  # DuckDB's cap for the blocking joins; beyond it they spill to a temporary directory
+    # DuckDB's cap for the blocking joins, beyond which they spill to a temporary directory; None: duckdb_budget()
+    memory_limit: str | None = None
     score_batch: int = 500_000  # candidate pairs scored at a time
     compare: str = "company"  # the comparison set (crmtool.config.dedupe.COMPARE_SETS): company or contact
 
@@ -72,6 +73,13 @@ class DedupeSettings:
                    hard_rules=HardRules(frozenset(hard.must_link), frozenset(hard.cannot_link)),
                    blocks=tuple(rules.blocking.rules), max_block=rules.blocking.max_block, compare=rules.compare,
                    **options)
+
+
+def duckdb_budget(records: int) -> str:
+    """DuckDB's memory cap for the blocking joins of `records` records: 256 MB up to a million, then 256
+    bytes a record. Spilling keeps most joins within any cap, but a join's hash table partitions and the
+    pair aggregate still need memory in proportion to the records (ten million failed at 256 MB)."""
+    return f"{max(256, -(-records * 256 // 2**20))}MB"
 
 
 class DedupeResult:
@@ -143,7 +151,7 @@ def dedupe(table: pd.DataFrame, key: str, settings: DedupeSettings | None = None
 
     t = time.perf_counter()
     fp = fingerprint_values(everything, comparison.fingerprint_fields) if settings.decisions else None
-    with DuckDBEngine(threads=settings.processes, memory_limit=settings.memory_limit) as engine:
+    with DuckDBEngine(threads=settings.processes, memory_limit=settings.memory_limit or duckdb_budget(len(everything))) as engine:
         blocked = block(engine, block_keys, rules=block_rules(settings.blocks, settings.compare),
                         max_block=settings.max_block)
         del block_keys

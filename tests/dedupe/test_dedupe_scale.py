@@ -231,3 +231,11 @@ def test_entities_from_components_equal_the_merge_loop_over_every_pair(seed):
     assert np.array_equal(got_refused, want_refused) and (want_refused > 0).any()
     same = lambda roots: roots[:, None] == roots[None, :]
     assert np.array_equal(same(got_roots), same(want_roots))
+
+
+def test_duckdb_budget_grows_with_the_records_beyond_a_million():
+    from crmtool.dedupe.pipeline import duckdb_budget
+
+    assert duckdb_budget(0) == duckdb_budget(1_000_000) == "256MB"
+    assert duckdb_budget(10_000_000) == "2442MB"
+    assert duckdb_budget(20_000_000) == "4883MB"
