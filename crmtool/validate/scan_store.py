@@ -126,10 +126,9 @@ class DuckDBStore(Store):
     @classmethod
     def of_frames(cls, frames: dict[str, "pd.DataFrame"]) -> "DuckDBStore":
         """An in-memory engine over pandas frames (no copy: DuckDB scans the Arrow-backed columns)."""
-        import duckdb
+        from crmtool.engine import DuckDBEngine
 
-        con = duckdb.connect(":memory:")
-        _tune(con)
+        con = DuckDBEngine().con
         store = cls(con, typed=False)
         for name, frame in frames.items():
             con.register(name, frame)
