@@ -11,10 +11,17 @@ from __future__ import annotations
 from crmtool.engine.base import ENGINE_KINDS, ArrowFunction, Engine
 from crmtool.engine.dialect import to_spark
 from crmtool.engine.duckdb import DuckDBEngine, register_arrow_function
-from crmtool.engine.spark import POSTGRES_JDBC_JAR, SparkEngine, check_master, java_problem, spark_session
+from crmtool.engine.spark import (
+    POSTGRES_JDBC_JAR,
+    SparkEngine,
+    check_master,
+    java_problem,
+    master_problem,
+    spark_session,
+)
 
 __all__ = ["ENGINE_KINDS", "POSTGRES_JDBC_JAR", "ArrowFunction", "DuckDBEngine", "Engine", "SparkEngine",
-           "check_master", "java_problem", "open_engine", "register_arrow_function", "spark_session", "to_spark"]
+           "check_master", "java_problem", "master_problem", "open_engine", "register_arrow_function", "spark_session", "to_spark"]
 
 
 def open_engine(kind: str = "duckdb", master: str = "local[*]", conf: dict[str, str] | None = None) -> Engine:

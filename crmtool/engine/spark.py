@@ -31,13 +31,21 @@ SPARK_TYPES = {"VARCHAR": "string", "BOOLEAN": "boolean", "BIGINT": "bigint", "I
 MASTER_FORMS = ("local", "local[N]", "local[*]", "spark://HOST:7077", "sc://HOST", "yarn", "k8s://URL")
 
 
-def check_master(master: str) -> str:
-    """The master URL, or a ConfigError naming the accepted forms."""
+def master_problem(master: str) -> str | None:
+    """What is wrong with a Spark master URL, or None."""
     import re
 
-    if re.fullmatch(r"local(\[(\*|[1-9][0-9]*)\])?|yarn", master) or master.startswith(("spark://", "sc://", "k8s://")):
-        return master
-    raise ConfigError(f"Spark master {master!r}: should be one of {', '.join(MASTER_FORMS)}")
+    if re.fullmatch(r"local(\[(\*|[1-9][0-9]*)\])?|yarn", master) or re.match(r"(spark|sc|k8s)://.", master):
+        return None
+    return f"Spark master {master!r}: should be one of {', '.join(MASTER_FORMS)}"
+
+
+def check_master(master: str) -> str:
+    """The master URL, or a ConfigError naming the accepted forms."""
+    problem = master_problem(master)
+    if problem:
+        raise ConfigError(problem)
+    return master
 
 
 def java_problem() -> str | None:
@@ -54,6 +62,11 @@ def java_problem() -> str | None:
 def spark_session(master: str = "local[*]", *, app_name: str = "crmtool", conf: dict[str, str] | None = None):
     """A SparkSession for crmtool's SQL (getOrCreate: one per process). Local masters get small
     defaults fit for one machine (shuffle partitions = 2 × cores, no UI); `conf` overrides any."""
+    return _session(master, app_name, conf)[0]
+
+
+def _session(master: str, app_name: str, conf: dict[str, str] | None):
+    """(session, whether this call started it: a session running already is shared, not replaced)."""
     check_master(master)
     try:
         with warnings.catch_warnings():  # pyspark warns about pandas 3 at import; crmtool's use is tested
@@ -61,6 +74,9 @@ def spark_session(master: str = "local[*]", *, app_name: str = "crmtool", conf: 
             from pyspark.sql import SparkSession
     except ImportError as exc:
         raise ConfigError(f"the Spark engine needs pyspark ({exc}): pip install 'crmtool[spark]'") from None
+    active = SparkSession.getActiveSession()
+    if active is not None:
+        return active, False
     remote = master.startswith("sc://")
     if not remote:
         problem = java_problem()
@@ -88,18 +104,20 @@ def spark_session(master: str = "local[*]", *, app_name: str = "crmtool", conf: 
         raise ConfigError(f"cannot start Spark (master {master}): {first}") from None
     if not remote:
         session.sparkContext.setLogLevel("ERROR")
-    return session
+    return session, True
 
 
 class SparkEngine:
-    """crmtool's SQL on a SparkSession. A session passed in is shared and left running by close();
-    one the engine started (from `master`) is stopped by it."""
+    """crmtool's SQL on a SparkSession. A session passed in (or running already in this process) is
+    shared and left running by close(); one the engine started (from `master`) is stopped by it."""
 
     kind = "spark"
 
     def __init__(self, session=None, *, master: str = "local[*]", conf: dict[str, str] | None = None):
-        self._owned = session is None
-        self.session = session or spark_session(master, conf=conf)
+        self._owned = False
+        if session is None:
+            session, self._owned = _session(master, "crmtool", conf)
+        self.session = session
         self._views: set[str] = set()
 
     def register(self, name: str, table: pd.DataFrame | pa.Table) -> None:

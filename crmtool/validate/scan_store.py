@@ -226,10 +226,11 @@ class DuckDBStore(Store):
 class PostgresStore(Store):
     dialect = "postgres"
 
-    def __init__(self, con, url: str, schema: str):
+    def __init__(self, con, url: str, schema: str, conninfo: str = ""):
         self.con = con
         self.url = url
         self.schema = schema
+        self.conninfo = conninfo  # the libpq URL, password included (Spark reads the tables over JDBC with it)
         self._regions: bool | None = None
 
     @classmethod
@@ -244,7 +245,7 @@ class PostgresStore(Store):
                                                                  else {"connect_timeout": 10}))
         except psycopg.Error as exc:
             raise TargetError(f"{redact(url)}: cannot connect: {_first_line(exc)}") from None
-        return cls(con, redact(url), schema)
+        return cls(con, redact(url), schema, conninfo)
 
     def relation(self, table: str) -> str:
         return f"{quote_ident(self.schema)}.{quote_ident(table)}"
