@@ -28,5 +28,13 @@ class EngineConfig(BaseModel):
 
     def chosen(self, kind: str | None = None, master: str | None = None) -> "EngineConfig":
         """These settings with the command line's --engine / --spark-master over them."""
+        from crmtool.errors import ConfigError
+
+        if master is not None:
+            problem = master_problem(master)
+            if problem:
+                raise ConfigError(f"--spark-master: {problem}")
+            if (kind or self.kind) != "spark":
+                raise ConfigError("--spark-master is a setting of the Spark engine: add --engine spark")
         update = {k: v for k, v in {"kind": kind, "master": master}.items() if v is not None}
-        return self.model_validate({**self.model_dump(), **update}) if update else self
+        return self.model_copy(update=update)

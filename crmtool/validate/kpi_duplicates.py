@@ -16,6 +16,7 @@ import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from crmtool.dedupe.engines import spark_dedupe
 from crmtool.dedupe.fields import dedupe_fields
 from crmtool.validate.scan_store import quote_ident
 
@@ -110,7 +111,7 @@ def _run(table: "pd.DataFrame", rows: int, *, processes: int | None, spark=None)
             table[column] = pd.Series(pd.NA, index=table.index, dtype="string")
     settings = DedupeSettings(processes=processes or min(os.cpu_count() or 1, 4))
     notes = []
-    on_spark = _spark_dedupe() if spark is not None else None
+    on_spark = spark_dedupe() if spark is not None else None
     if on_spark is not None:
         result = on_spark(table, "_key", settings, spark=spark)
     else:
@@ -123,14 +124,3 @@ def _run(table: "pd.DataFrame", rows: int, *, processes: int | None, spark=None)
     pairs = result.pairs[result.pairs["decision"] == MATCH][["key_a", "key_b", "score", "reasons"]]
     return DuplicateRun(rate, rows, n, pairs.reset_index(drop=True), seconds=time.perf_counter() - started,
                         notes=notes)
-
-
-def _spark_dedupe():
-    """crmtool.dedupe.spark.dedupe_on_spark, or None when this build does not have it."""
-    try:
-        from crmtool.dedupe.spark import dedupe_on_spark
-    except ModuleNotFoundError as exc:
-        if exc.name != "crmtool.dedupe.spark":
-            raise
-        return None
-    return dedupe_on_spark
