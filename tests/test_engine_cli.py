@@ -104,3 +104,19 @@ def test_without_pyspark_the_spark_engine_is_one_line_exit_2(store, tmp_path):
     assert result.returncode == 2, result.stderr
     assert "pip install 'crmtool[spark]'" in result.stderr and "Traceback" not in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_migration_file_chooses_the_engine(tmp_path):
+    from crmtool.config.migration import load_migration
+    from crmtool.errors import ConfigError
+
+    path = tmp_path / "migration.yaml"
+    path.write_text("mappings: [m.yaml]\nengine: {kind: spark, master: 'spark://head:7077', "
+                    "conf: {spark.executor.memory: 8g}}\n", encoding="utf-8")
+    engine = load_migration(path).engine
+    assert (engine.kind, engine.master, engine.conf) == ("spark", "spark://head:7077", {"spark.executor.memory": "8g"})
+    path.write_text("mappings: [m.yaml]\nengine:\n  kind: flink\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match="migration.yaml:3"):
+        load_migration(path)
+    path.write_text("mappings: [m.yaml]\n", encoding="utf-8")
+    assert load_migration(path).engine.kind == "duckdb"

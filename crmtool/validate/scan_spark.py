@@ -120,10 +120,9 @@ def spark_tables(store: Store, model, names: list[str]) -> list[str]:
 
 
 def _has_jdbc(engine: "SparkEngine") -> bool:
-    from crmtool.engine import POSTGRES_JDBC_JAR
-
-    jars = engine.session.conf.get("spark.jars", "") or ""
-    return str(POSTGRES_JDBC_JAR) in jars or "postgresql" in jars
+    """The PostgreSQL JDBC driver is on the session's class path (spark.jars or spark.jars.packages)."""
+    conf = engine.session.conf
+    return any("postgresql" in (conf.get(key, "") or "") for key in ("spark.jars", "spark.jars.packages"))
 
 
 def _jdbc_reader(engine: "SparkEngine", store: PostgresStore, relation: str):
