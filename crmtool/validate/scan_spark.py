@@ -61,7 +61,10 @@ class SparkStore(Store):
         if over_jdbc:
             self.engine.register_frame(view, _jdbc_reader(self.engine, self.store, relation).load())
             return "jdbc"
-        self.store.frame(f"SELECT * FROM {relation}").to_parquet(path, index=False)  # rows fetched by the store
+        import pyarrow.parquet as pq
+
+        rows = self.store.frame(f"SELECT * FROM {relation}")  # fetched through the store's connection
+        pq.write_table(_typed_arrow(rows, self.store.column_types(table)), path)
         self.engine.read_parquet(view, path)
         return "rows"
 
@@ -141,3 +144,27 @@ def _jdbc_reader(engine: "SparkEngine", store: PostgresStore, relation: str):
     for key, value in options.items():
         reader = reader.option(key, value)
     return reader
+
+
+def _typed_arrow(rows: "pd.DataFrame", types: dict[str, str]):
+    """The fetched rows as Arrow, a column with no value in any row typed by its SQL type (pandas
+    alone would give it Arrow's null type, which Spark reads as an integer)."""
+    import pyarrow as pa
+
+    table = pa.Table.from_pandas(rows, preserve_index=False)
+    for i, name in enumerate(table.column_names):
+        if pa.types.is_null(table.schema.field(i).type):
+            table = table.set_column(i, name, table.column(i).cast(_arrow_type(types.get(name, "TEXT"))))
+    return table
+
+
+def _arrow_type(sql_type: str):
+    import pyarrow as pa
+
+    base = sql_type.upper()
+    if base.startswith("TIMESTAMP"):
+        return pa.timestamp("us", tz="UTC" if "WITH TIME ZONE" in base else None)
+    known = {"DATE": pa.date32(), "BIGINT": pa.int64(), "INTEGER": pa.int32(), "SMALLINT": pa.int16(),
+             "BOOLEAN": pa.bool_(), "DOUBLE PRECISION": pa.float64(), "REAL": pa.float32(),
+             "NUMERIC": pa.decimal128(38, 18)}
+    return known.get(base.split("(")[0].strip(), pa.string())
