@@ -8,14 +8,21 @@ python3 -m venv .venv
 .venv/bin/python -m pip install --quiet --upgrade pip
 .venv/bin/python -m pip install --quiet -e '.[test]'
 
-if ! command -v chromium >/dev/null 2>&1; then
+# chromium and CJK fonts for the browser tests; a JRE for Spark local mode and the PostgreSQL JDBC
+# driver it reads the PostgreSQL store through (docs/engines.md).
+debs=""
+command -v chromium >/dev/null 2>&1 || debs="$debs chromium fonts-noto-cjk"
+command -v java >/dev/null 2>&1 || debs="$debs default-jre-headless"
+[ -f /usr/share/java/postgresql.jar ] || debs="$debs libpostgresql-jdbc-java"
+if [ -n "$debs" ]; then
   if [ "$(id -u)" = 0 ]; then apt_get="apt-get"; elif sudo -n true 2>/dev/null; then apt_get="sudo apt-get"; else apt_get=""; fi
   if [ -n "$apt_get" ]; then
     $apt_get update -qq
-    DEBIAN_FRONTEND=noninteractive $apt_get install -y -qq chromium fonts-noto-cjk >/dev/null
+    DEBIAN_FRONTEND=noninteractive $apt_get install -y -qq $debs >/dev/null
   else
-    echo "note: chromium is not installed and apt-get needs root: the browser tests will be skipped" >&2
+    echo "note: apt-get needs root to install$debs: the tests that need them will be skipped" >&2
   fi
 fi
 
-exec .venv/bin/python -m pytest -n 2 "$@"
+# --dist loadgroup: the Spark tests share one xdist group, so one worker starts the JVM
+exec .venv/bin/python -m pytest -n 2 --dist loadgroup "$@"

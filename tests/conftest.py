@@ -42,3 +42,28 @@ def pg_url():
     yield f"{PG_BASE}?schema={schema}"
     with psycopg.connect(PG_BASE, autocommit=True) as con:
         con.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+
+
+SPARK_TEST_CONF = {"spark.sql.shuffle.partitions": "4", "spark.default.parallelism": "2", "spark.ui.enabled": "false",
+                   "spark.driver.memory": "1g", "spark.sql.adaptive.coalescePartitions.enabled": "true"}
+
+
+@pytest.fixture(scope="session")
+def spark():
+    """One SparkSession (local[2], small settings) for the whole run, built by crmtool's own session
+    function. Spark tests carry @pytest.mark.xdist_group("spark") and scripts/test.sh runs
+    `--dist loadgroup`, so one xdist worker starts the JVM. Skipped without pyspark or Java (failed
+    instead with CRMTOOL_REQUIRE_SPARK=1)."""
+    import os
+
+    from crmtool.engine import spark_session
+    from crmtool.errors import ConfigError
+
+    try:
+        session = spark_session("local[2]", app_name="crmtool-tests", conf=SPARK_TEST_CONF)
+    except ConfigError as exc:
+        if os.environ.get("CRMTOOL_REQUIRE_SPARK") == "1":
+            pytest.fail(f"{exc} (CRMTOOL_REQUIRE_SPARK=1)")
+        pytest.skip(str(exc))
+    yield session
+    session.stop()

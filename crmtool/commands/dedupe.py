@@ -6,6 +6,7 @@ from pathlib import Path
 
 import typer
 
+from crmtool.commands.engine_options import EngineKind, engine_option, master_option
 from crmtool.exitcodes import ExitCode
 
 
@@ -29,22 +30,29 @@ def dedupe(
     sheet: str | None = typer.Option(None, "--sheet", help="Sheet of a workbook INPUT (name or 1-based number)."),
     unmasked: bool = typer.Option(False, "--unmasked", help="Write the review workbook without masking phones, credit codes and addresses (see docs/mask.md)."),
     as_json: bool = typer.Option(False, "--json", help="Print the summary as JSON."),
+    engine: EngineKind | None = engine_option(),
+    spark_master: str | None = master_option(),
 ) -> int:
     """Deduplicate accounts or contacts: block, score, decide, cluster; every merge with its reasons. With --leads, match leads to accounts."""
+    from crmtool.config.engine import EngineConfig
     from crmtool.dedupe.run import run_dedupe
     from crmtool.errors import ConfigError, InputError
 
+    chosen = EngineConfig().chosen(engine.value if engine else None, spark_master)
     if not input_path.exists():
         raise InputError(input_path, "no such file")
     if leads and object_name != "accounts":
         raise ConfigError("--leads matches leads to accounts; --object does not apply")
     if leads:
+        if chosen.kind != "duckdb":
+            raise ConfigError("--leads runs on the default engine only (--engine duckdb)")
         return _match_leads(input_path, key, out, against, account_key, pairs or review or golden or decisions, sheet,
                             as_json, rules)
     if account_key:
         raise ConfigError("--account-key is only used with --leads")
     summary = run_dedupe(input_path, key, out, pairs=pairs, review=review, against=against, decisions=decisions,
-                         golden=golden, sheet=sheet, masked=not unmasked, rules=rules, object_name=object_name)
+                         golden=golden, sheet=sheet, masked=not unmasked, rules=rules, object_name=object_name,
+                         engine=chosen)
     _render(summary, as_json)
     return ExitCode.OK
 

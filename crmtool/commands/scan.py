@@ -8,6 +8,7 @@ from pathlib import Path
 import typer
 
 from crmtool.commands.auditing import audited, current
+from crmtool.commands.engine_options import EngineKind, engine_option, master_option
 from crmtool.exitcodes import ExitCode
 
 
@@ -32,6 +33,8 @@ def scan(
     unmasked: bool = typer.Option(False, "--unmasked", help="Write the HTML report without masking ID numbers, phones, e-mails and credit codes (see docs/mask.md)."),
     objects: list[Path] | None = typer.Option(None, "--objects", metavar="MODEL.yaml", help="Custom object model file (repeatable): custom objects and fields are scanned too."),
     no_history: bool = typer.Option(False, "--no-history", help="Do not append this scan to the store's history (a look, not a measurement)."),
+    engine: EngineKind | None = engine_option(),
+    spark_master: str | None = master_option(),
 ) -> int:
     """Measure completeness, validity, uniqueness, duplicates, consistency and timeliness of a CRM store."""
     from crmtool.config.migration import expand_env
@@ -40,6 +43,7 @@ def scan(
     from crmtool.validate.scan import run_scan
 
     settings = load_scan_config(config)
+    settings.engine = settings.engine.chosen(engine.value if engine else None, spark_master)
     model = load_object_model(*(objects or []))
     url = expand_env(store, Path.cwd() / ".env")
     audit = current()

@@ -24,6 +24,7 @@ from typing import Annotated, Literal, Union
 from pydantic import BaseModel, ConfigDict, Discriminator, Field, PrivateAttr, Tag, field_validator, model_validator
 
 from crmtool.config.dedupe import DedupeRules
+from crmtool.config.engine import EngineConfig
 from crmtool.errors import ConfigError
 
 DEFAULT_TARGET = "duckdb:///crm.duckdb"
@@ -83,6 +84,8 @@ class Migration(_Strict):
     dedupe: DedupeStage = Field(default_factory=DedupeStage)
     verify: VerifyStage = Field(default_factory=VerifyStage)
     load: LoadStage = Field(default_factory=LoadStage)
+    engine: EngineConfig = Field(default_factory=EngineConfig, description="the engine of the set work "
+                                 "(docs/engines.md)")
 
     _path: Path | None = PrivateAttr(None)
     _lines: object = PrivateAttr(None)

@@ -12,6 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from crmtool.canon.blank import BLANK_CHARS
 from crmtool.canon.placeholders import DEFAULT_PLACEHOLDERS
+from crmtool.config.engine import EngineConfig
 
 MIN_KPIS = ("completeness", "validity", "uniqueness", "consistency", "timeliness")
 OBJECT_KPIS = ("completeness", "validity", "uniqueness", "duplicate_rate", "consistency", "timeliness", "health")
@@ -101,6 +102,8 @@ class ScanConfig(_Strict):
     anomaly: Anomaly = Field(default_factory=Anomaly)
     duplicates: Duplicates = Field(default_factory=Duplicates)
     objects: dict[str, ObjectSettings] = Field(default_factory=dict)
+    engine: EngineConfig = Field(default_factory=EngineConfig, description="where the KPI statement runs: the "
+                                 "store itself (duckdb, the default) or Spark (docs/engines.md)")
 
     def placeholder_values(self) -> list[str]:
         """The placeholder list as compared: trimmed, lower case, no duplicates, no empty string."""

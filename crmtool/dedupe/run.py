@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from crmtool.errors import ConfigError, InputError
 
+
+if TYPE_CHECKING:
+    from crmtool.config.engine import EngineConfig
 
 STORE_SUFFIXES = (".duckdb", ".db")
 
@@ -84,12 +88,16 @@ def run_dedupe(input_path: str | Path, key: str, out: str | Path, *, pairs: str 
                review: str | Path | None = None, against: str | Path | None = None,
                decisions: str | Path | None = None, golden: str | Path | None = None,
                sheet: str | None = None, processes: int | None = None, masked: bool = True,
-               rules: str | Path | None = None, object_name: str = "accounts") -> dict:
+               rules: str | Path | None = None, object_name: str = "accounts",
+               engine: "EngineConfig | None" = None) -> dict:
     """Deduplicate one input file of `object_name` records (accounts: companies; contacts: people);
     write CLUSTERS (and PAIRS, the review workbook, golden records).
-    `rules`: a dedupe rules file over the object's built-in rules (crmtool.config.dedupe)."""
+    `rules`: a dedupe rules file over the object's built-in rules (crmtool.config.dedupe).
+    `engine`: where it runs (default: in-process DuckDB; crmtool.dedupe.engines)."""
+    from crmtool.config.engine import EngineConfig
     from crmtool.dedupe.decisions import DEFAULT_FILE, load_decisions
-    from crmtool.dedupe.pipeline import DedupeSettings, dedupe
+    from crmtool.dedupe.engines import dedupe_on
+    from crmtool.dedupe.pipeline import DedupeSettings
     from crmtool.dedupe.rules import load_rules
     from crmtool.dedupe.review import write_review_workbook
     from crmtool.read import read_table
@@ -104,7 +112,7 @@ def run_dedupe(input_path: str | Path, key: str, out: str | Path, *, pairs: str 
     store = load_accounts(against, object_name) if against else None
     if store is not None and key not in store.columns:
         raise ConfigError(f"--against {against}: its {object_name} have no column '{key}' to identify them")
-    result = dedupe(table, key, settings, store=store)
+    result = dedupe_on(engine or EngineConfig(), table, key, settings, store=store)
     clusters = result.clusters.copy()
     clusters["is_survivor"] = clusters["is_survivor"].map({True: "true", False: "false"})
     write_table(clusters, out)

@@ -82,17 +82,14 @@ def _load(path: Path, table: str | None) -> "pd.DataFrame":
     if suffix == ".parquet":
         return pd.read_parquet(path).astype("string")
     if suffix in (".duckdb", ".db"):
-        import duckdb
+        from crmtool.engine import DuckDBEngine
 
-        con = duckdb.connect(str(path), read_only=True)
-        try:
-            tables = [r[0] for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()]
+        with DuckDBEngine(str(path), read_only=True) as engine:
+            tables = engine.sql("SELECT table_name FROM information_schema.tables").column(0).to_pylist()
             name = table or (tables[0] if len(tables) == 1 else None)
             if name not in tables:
                 raise InputError(path, f"name the table to use (tables: {', '.join(tables) or 'none'})")
-            return con.execute(f'SELECT * FROM "{name}"').df().astype("string")
-        finally:
-            con.close()
+            return engine.sql(f'SELECT * FROM "{name}"').to_pandas().astype("string")
     raise InputError(path, f"reference tables are spreadsheets or text exports (as `crmtool read` takes), .parquet or .duckdb, not {suffix or '(none)'}")
 
 

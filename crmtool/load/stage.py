@@ -32,10 +32,10 @@ LOAD_COLUMNS = ["_row_id", "external_id", "status", "run_id"]
 
 @lru_cache(maxsize=1)
 def _engine():
-    """One in-memory DuckDB for the stage's column work; each call takes its own cursor (connection)."""
-    import duckdb
+    """One in-memory engine for the stage's column work; each call takes its own cursor (connection)."""
+    from crmtool.engine import DuckDBEngine
 
-    return duckdb.connect()
+    return DuckDBEngine()
 
 
 def _text_table(rows: "pd.DataFrame", fields: list[str]) -> "pa.Table":
@@ -65,7 +65,7 @@ def row_hash(rows: "pd.DataFrame", fields: list[str]) -> "pd.Series":
     con = _engine().cursor()
     try:
         con.register("rows_", table)
-        hashes = con.sql(f"SELECT md5(concat_ws(chr({ord(SEPARATOR)}), {parts})) AS h FROM rows_").to_arrow_table()
+        hashes = con.sql(f"SELECT md5(concat_ws(chr({ord(SEPARATOR)}), {parts})) AS h FROM rows_")
     finally:
         con.close()
     return pd.Series(hashes.column("h").to_pandas(types_mapper=lambda _: pd.StringDtype("pyarrow")).array,
@@ -89,15 +89,16 @@ def canonical_rows(rows: "pd.DataFrame", obj: "ObjectDef", object_name: str) -> 
     try:
         con.register("rows_", frame_to_arrow(frame, fields))
         failed = {name: f"{quote(name)} IS NOT NULL AND TRY_CAST({quote(name)} AS {t}) IS NULL" for name, t in typed.items()}
-        examples = con.execute("SELECT " + ", ".join(f"min({quote(n)}) FILTER (WHERE {cond})" for n, cond in failed.items())
-                               + " FROM rows_").fetchall()[0]
+        examples = con.sql("SELECT " + ", ".join(f"min({quote(n)}) FILTER (WHERE {cond})" for n, cond in failed.items())
+                           + " FROM rows_").columns
+        examples = [column[0].as_py() for column in examples]
         for (name, sql_type), bad in zip(typed.items(), examples):
             if bad is not None:
                 raise TargetError(f"{object_name}.{name}: {bad!r} is not a valid {obj.fields[name].type} "
                                   f"({sql_type}); fix the mapping or let verify reject the row")
         select = ", ".join(to_text(f"CAST({quote(c)} AS {typed[c]})", typed[c], "duckdb") + f" AS {quote(c)}"
                            if c in typed else quote(c) for c in fields)
-        table = con.sql(f"SELECT {select} FROM rows_").to_arrow_table()
+        table = con.sql(f"SELECT {select} FROM rows_")
     finally:
         con.close()
     out = arrow_to_frame(table, fields)

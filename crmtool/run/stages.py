@@ -104,7 +104,8 @@ def _dedupe_object(ctx: "RunContext", object_name: str, frame: "pd.DataFrame") -
     """Cluster the object's rows (and match them against the store); survivors take the golden values."""
     import pandas as pd
 
-    from crmtool.dedupe.pipeline import DedupeSettings, dedupe as run_dedupe
+    from crmtool.dedupe.engines import dedupe_on
+    from crmtool.dedupe.pipeline import DedupeSettings
 
     obj = ctx.model[object_name]
     rules = ctx.dedupe_rules[object_name]
@@ -119,7 +120,7 @@ def _dedupe_object(ctx: "RunContext", object_name: str, frame: "pd.DataFrame") -
         if len(rows):
             store = pd.DataFrame({"_row_id": "store:" + rows[obj.external_id].astype("string"), "_source": "store",
                                   **{c: rows[f].astype("string") for c, f in columns.items() if f in rows}})
-    result = run_dedupe(table, "_row_id", DedupeSettings.from_rules(rules), store=store)
+    result = dedupe_on(ctx.migration.engine, table, "_row_id", DedupeSettings.from_rules(rules), store=store)
     write_frame(ctx, result.clusters, "dedupe", f"{object_name}_clusters.parquet")
     write_frame(ctx, result.pairs, "dedupe", f"{object_name}_pairs.parquet")
     clusters = result.clusters.set_index("_row_id")

@@ -16,6 +16,7 @@ import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from crmtool.dedupe.engines import spark_dedupe
 from crmtool.dedupe.fields import dedupe_fields
 from crmtool.validate.scan_store import quote_ident
 
@@ -81,7 +82,8 @@ def store_duplicates(store: "Store", object_name: str, obj, settings: "Duplicate
 
         loaded_at = pd.Series(pd.to_datetime(frame.pop("_loaded_at"), utc=True).to_numpy(),
                               index=frame["_key"].astype(str).to_numpy())
-    run = _run(frame.astype("string"), rows, processes=processes)
+    spark = store.engine.session if store.dialect == "spark" else None
+    run = _run(frame.astype("string"), rows, processes=processes, spark=spark)
     run.loaded_at = loaded_at
     if run.sampled:
         run.notes.append(f"{object_name}: duplicate rate estimated from a stable sample of {run.deduplicated:,} of "
@@ -89,7 +91,9 @@ def store_duplicates(store: "Store", object_name: str, obj, settings: "Duplicate
     return run
 
 
-def _run(table: "pd.DataFrame", rows: int, *, processes: int | None) -> DuplicateRun:
+def _run(table: "pd.DataFrame", rows: int, *, processes: int | None, spark=None) -> DuplicateRun:
+    """The dedupe engine over the rows (on Spark when a session is given and this build has dedupe on
+    Spark; else in this process, with a note)."""
     import os
 
     import pandas as pd
@@ -106,9 +110,17 @@ def _run(table: "pd.DataFrame", rows: int, *, processes: int | None) -> Duplicat
         if column not in table.columns:
             table[column] = pd.Series(pd.NA, index=table.index, dtype="string")
     settings = DedupeSettings(processes=processes or min(os.cpu_count() or 1, 4))
-    result = dedupe(table, "_key", settings)
+    notes = []
+    on_spark = spark_dedupe() if spark is not None else None
+    if on_spark is not None:
+        result = on_spark(table, "_key", settings, spark=spark)
+    else:
+        result = dedupe(table, "_key", settings)
+        if spark is not None:
+            notes.append("duplicates: the sample was deduplicated on the driver (dedupe on Spark is not in this build)")
     clusters = int(result.clusters["cluster_id"].nunique())
     sample_rate = (n - clusters) / n
     rate = min(1.0, sample_rate * rows / n) if n < rows else sample_rate
     pairs = result.pairs[result.pairs["decision"] == MATCH][["key_a", "key_b", "score", "reasons"]]
-    return DuplicateRun(rate, rows, n, pairs.reset_index(drop=True), seconds=time.perf_counter() - started)
+    return DuplicateRun(rate, rows, n, pairs.reset_index(drop=True), seconds=time.perf_counter() - started,
+                        notes=notes)

@@ -1,6 +1,6 @@
 """The KPI query: every field and object KPI of one object as one SQL statement returning one row.
 
-Written once, for two dialects (DuckDB, PostgreSQL) and two kinds of source (a typed store table, a
+Written once, for three engines (DuckDB, PostgreSQL, Spark) and two kinds of source (a typed store table, a
 frame of canonical text); `frame_kpis` and `store_kpis` both run this statement, so each KPI has one
 definition (docs/kpis.md gives the formulas). The statement joins three one-row aggregates:
 
@@ -72,16 +72,21 @@ class Source:
 
 
 class Dialect:
+    """How the KPI statement is written for an engine. DuckDB gets its fast forms (list_position, ord,
+    suffix, strlen: see `missing`); Spark gets the plain forms, written in DuckDB's dialect (`written`)
+    and translated by crmtool.engine.to_spark; PostgreSQL its own."""
+
     def __init__(self, name: str):
-        if name not in ("duckdb", "postgres"):
+        if name not in ("duckdb", "postgres", "spark"):
             raise ValueError(f"unknown SQL dialect {name!r}")
         self.name = name
+        self.written = "postgres" if name == "postgres" else "duckdb"  # the dialect the SQL text is in
 
     def text(self, expr: str) -> str:
-        return f"CAST({expr} AS {'VARCHAR' if self.name == 'duckdb' else 'text'})"
+        return f"CAST({expr} AS {'VARCHAR' if self.written == 'duckdb' else 'text'})"
 
     def trim(self, expr: str) -> str:
-        return f"{'trim' if self.name == 'duckdb' else 'btrim'}({expr}, {quote_literal(BLANK_CHARS)})"
+        return f"{'trim' if self.written == 'duckdb' else 'btrim'}({expr}, {quote_literal(BLANK_CHARS)})"
 
     def member(self, expr: str, values: list[str]) -> str:
         """`expr` is one of the values. DuckDB gets list_position: its optimizer turns an IN list into a
@@ -113,7 +118,7 @@ class Dialect:
 
     def clean(self, expr: str) -> str:
         """The text trimmed of blanks (crmtool.canon.blank.BLANK_CHARS)."""
-        if self.name == "postgres":
+        if self.name != "duckdb":
             return self.trim(expr)
         return f"(CASE WHEN {self.edge_blank(expr)} THEN {self.trim(expr)} ELSE {expr} END)"
 
@@ -132,7 +137,7 @@ class Dialect:
         lower-cased. first: the value's first code point (`ord(expr)`), computed once per value by the
         caller."""
         exact = self.member(f"lower({self.trim(expr)})", ["", *placeholders])
-        if self.name == "postgres":
+        if self.name != "duckdb":
             return f"({expr} IS NULL OR {exact})"
         longest = max((len(p.encode()) for p in placeholders), default=0)
         firsts = sorted({ord(c) for p in placeholders for c in {p[0], p[0].upper(), p[0].lower()}})
@@ -149,13 +154,13 @@ class Dialect:
                 f"{cased_branch}ELSE FALSE END)")
 
     def extract(self, expr: str, pattern: str) -> str:
-        if self.name == "duckdb":
+        if self.written == "duckdb":
             return f"regexp_extract({expr}, {quote_literal(pattern)}, 1)"
         return f"substring({expr} from {quote_literal(pattern)})"
 
     def as_type(self, expr: str, sql_type: str) -> str:
         """A text or typed value as DATE / TIMESTAMP; an unreadable text gives NULL in DuckDB."""
-        return f"{'TRY_CAST' if self.name == 'duckdb' else 'CAST'}({expr} AS {sql_type})"
+        return f"{'TRY_CAST' if self.written == 'duckdb' else 'CAST'}({expr} AS {sql_type})"
 
 
 def object_query(object_name: str, obj, source: Source, dialect: str, *, placeholders: list[str],
@@ -297,7 +302,7 @@ def validity_sql(field_def, column: str, dialect: str, *, typed: bool = False,
             elif isinstance(check, InSet):  # the same membership test, without DuckDB's IN-to-join rewrite
                 parts.append(d.member(column if not typed else d.text(column), list(check.values)))
             else:
-                parts.append(check_sql(check, column if not typed else d.text(column), dialect))
+                parts.append(check_sql(check, column if not typed else d.text(column), d.written))
     return "(" + " AND ".join(parts) + ")" if parts else "TRUE"
 
 
@@ -373,7 +378,7 @@ def _region_checks(obj, index, d: Dialect, plan: Plan, flags, joins) -> bool:
             continue
         i = index[present[side]]
         if side == "credit_code":
-            shape = full_match_sql(f"x.s{i}", USCC_SHAPE, d.name)
+            shape = full_match_sql(f"x.s{i}", USCC_SHAPE, d.written)
             known = d.member(f"substr(x.s{i}, 3, 2)", list(province_codes()))
             flags.append(f"CASE WHEN {shape} AND {known} THEN substr(x.s{i}, 3, 2) END AS g_credit_code")
             continue

@@ -99,13 +99,10 @@ def valid_codes(values: "pa.Array | pa.ChunkedArray") -> "pa.Array":
 
 
 def register(con) -> str:
-    """Make `USCC_FUNCTION(VARCHAR) → BOOLEAN` known to a DuckDB connection (once); returns its name."""
-    import duckdb
+    """Make `USCC_FUNCTION(VARCHAR) → BOOLEAN` known to a DuckDB connection (once); returns its name.
+    (An engine of any kind: `engine.register_function(USCC_FUNCTION, valid_codes, ["VARCHAR"], "BOOLEAN")`.)"""
+    from crmtool.engine import register_arrow_function
 
-    try:
-        con.create_function(USCC_FUNCTION, valid_codes, [duckdb.sqltype("VARCHAR")], duckdb.sqltype("BOOLEAN"),
-                            type="arrow", null_handling="special", side_effects=False)
-    except duckdb.NotImplementedException:  # already registered on this connection
-        pass
+    register_arrow_function(con, USCC_FUNCTION, valid_codes, ["VARCHAR"], "BOOLEAN")
     return USCC_FUNCTION
 

@@ -13,8 +13,10 @@ duplicates since the last scan, and one more entry in the store's scan history.
 
 from __future__ import annotations
 
+import contextlib
 import secrets
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING
@@ -24,6 +26,7 @@ from crmtool.config.scan import ScanConfig, check_config_objects
 if TYPE_CHECKING:
     import pandas as pd
 
+    from crmtool.engine import Engine
     from crmtool.model import ObjectModel
     from crmtool.validate.kpi_duplicates import DuplicateRun
     from crmtool.validate.scan_store import Store
@@ -45,8 +48,13 @@ def scan_store(url: str, model: "ObjectModel | None" = None, config: ScanConfig 
 
 def run_scan(url: str, model: "ObjectModel | None" = None, config: ScanConfig | None = None, *,
              objects: list[str] | None = None, fail_under: float | None = None, record: bool = True,
-             now: datetime | None = None, history_scans: int | None = None) -> ScanOutcome:
-    """scan_store, also returning the recent history (this scan included)."""
+             now: datetime | None = None, history_scans: int | None = None,
+             engine: "Engine | None" = None) -> ScanOutcome:
+    """scan_store, also returning the recent history (this scan included).
+
+    The KPI statements and the duplicate sample run in the store itself (config.engine.kind duckdb, the
+    default: DuckDB for a DuckDB store, PostgreSQL for a PostgreSQL one) or on Spark (kind spark, or
+    a SparkEngine passed as `engine`, which the caller keeps open); the history is the store's."""
     from crmtool.model import load_object_model
     from crmtool.validate.scan_store import open_store
 
@@ -59,13 +67,44 @@ def run_scan(url: str, model: "ObjectModel | None" = None, config: ScanConfig | 
         from crmtool.errors import ConfigError
 
         raise ConfigError(f"no such object: {', '.join(unknown)} (objects: {', '.join(model.names())})")
-    with open_store(url) as store, _store_errors(store):
+    with _engine(config, engine) as chosen, open_store(url) as store, _store_errors(store), \
+            _compute_store(store, chosen, model, names) as compute:
         return _scan(store, model, config, names, fail_under=fail_under, record=record, now=now,
-                     history_scans=history_scans or max(config.anomaly.window, 30))
+                     history_scans=history_scans or max(config.anomaly.window, 30), compute=compute)
+
+
+@contextlib.contextmanager
+def _engine(config: ScanConfig, engine: "Engine | None") -> Iterator["Engine | None"]:
+    """The Spark engine the scan computes on (the caller's, else one started from config.engine and
+    stopped afterwards), or None: the store computes."""
+    if engine is not None:
+        yield engine if engine.kind == "spark" else None
+        return
+    if config.engine.kind != "spark":
+        yield None
+        return
+    from crmtool.engine import open_engine
+
+    started = open_engine("spark", config.engine.master, config.engine.conf)
+    try:
+        yield started
+    finally:
+        started.close()
+
+
+@contextlib.contextmanager
+def _compute_store(store: "Store", engine: "Engine | None", model, names: list[str]) -> Iterator["Store"]:
+    if engine is None:
+        yield store
+        return
+    from crmtool.validate.scan_spark import SparkStore, spark_tables
+
+    with SparkStore(store, engine, spark_tables(store, model, names)) as compute:
+        yield compute
 
 
 def _scan(store: "Store", model, config: ScanConfig, names: list[str], *, fail_under, record, now,
-          history_scans: int) -> ScanOutcome:
+          history_scans: int, compute: "Store") -> ScanOutcome:
     from crmtool.validate.anomaly import anomaly_checks
     from crmtool.validate.history import append_history, history_rows, last_scan_time, read_history
     from crmtool.validate.kpis import store_health, store_kpis
@@ -84,13 +123,13 @@ def _scan(store: "Store", model, config: ScanConfig, names: list[str], *, fail_u
             notes.append(f"{name}: not in the store, skipped")
             continue
         t = time.perf_counter()
-        run = _duplicates(store, name, model[name], config)
+        run = _duplicates(compute, name, model[name], config)
         seconds["duplicates"] += time.perf_counter() - t
         if run is not None:
             runs[name] = run
             notes += run.notes
         t = time.perf_counter()
-        kpis, object_notes = store_kpis(store, model, name, config, as_of=moment,
+        kpis, object_notes = store_kpis(compute, model, name, config, as_of=moment,
                                         duplicate_rate=run.rate if run is not None else None)
         seconds["kpis"] += time.perf_counter() - t
         results[name] = kpis
@@ -174,4 +213,4 @@ class _store_errors:
 
 def _is_driver_error(exc: BaseException) -> bool:
     module = type(exc).__module__ or ""
-    return module.startswith(("duckdb", "psycopg"))
+    return module.startswith(("duckdb", "psycopg", "pyspark", "py4j"))

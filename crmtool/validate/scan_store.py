@@ -126,10 +126,9 @@ class DuckDBStore(Store):
     @classmethod
     def of_frames(cls, frames: dict[str, "pd.DataFrame"]) -> "DuckDBStore":
         """An in-memory engine over pandas frames (no copy: DuckDB scans the Arrow-backed columns)."""
-        import duckdb
+        from crmtool.engine import DuckDBEngine
 
-        con = duckdb.connect(":memory:")
-        _tune(con)
+        con = DuckDBEngine().con
         store = cls(con, typed=False)
         for name, frame in frames.items():
             con.register(name, frame)
@@ -227,10 +226,11 @@ class DuckDBStore(Store):
 class PostgresStore(Store):
     dialect = "postgres"
 
-    def __init__(self, con, url: str, schema: str):
+    def __init__(self, con, url: str, schema: str, conninfo: str = ""):
         self.con = con
         self.url = url
         self.schema = schema
+        self.conninfo = conninfo  # the libpq URL, password included (Spark reads the tables over JDBC with it)
         self._regions: bool | None = None
 
     @classmethod
@@ -245,7 +245,7 @@ class PostgresStore(Store):
                                                                  else {"connect_timeout": 10}))
         except psycopg.Error as exc:
             raise TargetError(f"{redact(url)}: cannot connect: {_first_line(exc)}") from None
-        return cls(con, redact(url), schema)
+        return cls(con, redact(url), schema, conninfo)
 
     def relation(self, table: str) -> str:
         return f"{quote_ident(self.schema)}.{quote_ident(table)}"

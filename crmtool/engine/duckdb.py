@@ -1,8 +1,4 @@
-"""The one place that runs set work (blocking joins, counts, verify's rule SQL) as SQL in-process.
-
-Splink-style: the dedupe stage and the verify stage write their set logic as SQL strings over named
-tables and hand them to an engine. `DuckDBEngine` runs them in-process over Arrow/pandas data without copies; another adapter
-with the same methods (`register`, `sql`, `execute`, `batches`, `close`) could run the same SQL on Spark.
+"""The default engine: DuckDB in-process, over Arrow/pandas data without copies.
 
 DuckDB's defaults suit an analytics session, not a step inside a larger process: it may take 80% of
 RAM and keeps insertion order. The engine caps the memory (spilling joins, aggregates and sorts to a
@@ -16,6 +12,8 @@ import tempfile
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
+from crmtool.engine.base import ArrowFunction
+
 if TYPE_CHECKING:
     import pandas as pd
     import pyarrow as pa
@@ -23,6 +21,8 @@ if TYPE_CHECKING:
 
 class DuckDBEngine:
     """A private in-memory DuckDB connection (or a file, for the incremental store)."""
+
+    kind = "duckdb"
 
     def __init__(self, database: str = ":memory:", *, threads: int | None = None, read_only: bool = False,
                  memory_limit: str | None = None):
@@ -38,6 +38,13 @@ class DuckDBEngine:
             self.con.execute("SET memory_limit = ?", [memory_limit])
             self.con.execute("SET temp_directory = ?", [self._spill])
             self.con.execute("SET preserve_insertion_order = false")
+
+    def cursor(self) -> DuckDBEngine:
+        """An engine over a new cursor of the same database: one per thread (DuckDB connections are
+        not shared between threads); closing it leaves this one open."""
+        child = object.__new__(DuckDBEngine)
+        child.con, child._spill = self.con.cursor(), None
+        return child
 
     def register(self, name: str, table: pd.DataFrame | pa.Table) -> None:
         """Make a DataFrame / Arrow table visible to SQL under `name` (no copy)."""
@@ -59,6 +66,11 @@ class DuckDBEngine:
         reader = self.con.sql(query).to_arrow_reader(rows)
         yield from reader
 
+    def register_function(self, name: str, function: ArrowFunction, arguments: list[str], returns: str) -> str:
+        """A DuckDB Arrow UDF: called once per vector of values, nulls passed through to it."""
+        register_arrow_function(self.con, name, function, arguments, returns)
+        return name
+
     def close(self) -> None:
         self.con.close()
         if self._spill:
@@ -69,3 +81,14 @@ class DuckDBEngine:
 
     def __exit__(self, *exc) -> None:
         self.close()
+
+
+def register_arrow_function(con, name: str, function: ArrowFunction, arguments: list[str], returns: str) -> None:
+    """Register an Arrow → Arrow function on a DuckDB connection (once: registering it again is a no-op)."""
+    import duckdb
+
+    try:
+        con.create_function(name, function, [duckdb.sqltype(a) for a in arguments], duckdb.sqltype(returns),
+                            type="arrow", null_handling="special", side_effects=False)
+    except duckdb.NotImplementedException:  # already registered on this connection
+        pass

@@ -1,0 +1,189 @@
+"""The health scan on the two engines: DuckDB (the store computes, the default and the baseline) and
+Spark local mode, on the same DuckDB stores, in one run.
+
+    python bench/bench_engines.py --rows 100000 1000000 --markdown
+    python bench/bench_engines.py --rows 100000 --dedupe      # also dedupe on Spark, if this build has it
+
+1. Per size, a DuckDB store of ROWS accounts (bench_scan.generate_store: bench/data/scan_<ROWS>.duckdb,
+   made once: real division and credit codes, placeholders, invalid values, fuzzy duplicates, region
+   and date contradictions).
+2. Per engine, a fresh Python process runs the whole scan of the accounts (`run_scan`, not recorded):
+   the KPI statement plus the fuzzy duplicate rate on a stable --dup-rows sample. For Spark the child
+   starts its own SparkSession (master --master, driver memory --spark-memory) and the scan copies the
+   table to Parquet for Spark to read; the session start is timed apart.
+3. The parent polls the child's process tree (psutil, every 50 ms: the Python process, the JVM it
+   starts, Spark's Python workers) for the peak of the summed RSS, so a JVM's memory is counted.
+
+Printed side by side: wall seconds of the child (imports and Spark start included), the scan's own
+seconds (KPI statement / duplicates), peak RSS, and Spark's ratio to DuckDB. The KPI dicts of the two
+engines are compared too (exit 1 when they differ).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import subprocess
+import sys
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+DATA = ROOT / "bench" / "data"
+AS_OF = datetime(2026, 11, 23, tzinfo=timezone.utc)
+
+
+# -- child: one scan on one engine -----------------------------------------------------------------
+
+def child(engine: str, url: str, master: str, memory: str, dup_rows: int, dedupe_rows: int) -> None:
+    started = time.perf_counter()
+    from crmtool.config.scan import ScanConfig
+    from crmtool.validate.scan import run_scan
+
+    out = {"engine": engine, "import_s": time.perf_counter() - started}
+    config = ScanConfig.model_validate({"duplicates": {"max_rows": dup_rows}})
+    spark_engine = None
+    if engine == "spark":
+        from crmtool.engine import SparkEngine
+
+        t = time.perf_counter()
+        spark_engine = SparkEngine(master=master, conf={"spark.driver.memory": memory})
+        out["spark_start_s"] = time.perf_counter() - t
+    t = time.perf_counter()
+    scan = run_scan(url, config=config, record=False, objects=["accounts"], now=AS_OF, engine=spark_engine).scan
+    out.update(scan_s=time.perf_counter() - t, seconds=scan["seconds"], kpis=scan["objects"]["accounts"])
+    if dedupe_rows:
+        out["dedupe"] = _dedupe(spark_engine, url, dedupe_rows)
+    if spark_engine is not None:
+        spark_engine.close()
+    print(json.dumps(out, ensure_ascii=False, default=str))
+
+
+def _dedupe(spark_engine, url: str, rows: int) -> dict:
+    """Dedupe the first `rows` accounts on this engine (on Spark only when the build has it)."""
+    from crmtool.dedupe.engines import spark_dedupe
+    from crmtool.dedupe.pipeline import DedupeSettings, dedupe
+    from crmtool.validate.scan_store import duckdb_path
+
+    import duckdb
+
+    with duckdb.connect(str(duckdb_path(url)), read_only=True) as con:
+        table = con.execute(f"SELECT CAST(account_id AS VARCHAR) AS _key, name, credit_code, phone, address "
+                            f"FROM accounts WHERE rowid < {int(rows)}").df().astype("string")
+    settings = DedupeSettings(processes=2)
+    t = time.perf_counter()
+    if spark_engine is None:
+        result = dedupe(table, "_key", settings)
+    else:
+        on_spark = spark_dedupe()
+        if on_spark is None:
+            return {"skipped": "dedupe on Spark is not in this build (crmtool.dedupe.spark)"}
+        result = on_spark(table, "_key", settings, spark=spark_engine.session)
+    return {"rows": len(table), "seconds": time.perf_counter() - t,
+            "clusters": int(result.clusters["cluster_id"].nunique())}
+
+
+# -- parent ---------------------------------------------------------------------------------------
+
+def measure(engine: str, url: str, args) -> dict:
+    """Run the child, polling its process tree's summed RSS; returns the child's figures + wall, peak."""
+    import psutil
+
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
+    command = [sys.executable, __file__, "--child", engine, url, "--master", args.master,
+               "--spark-memory", args.spark_memory, "--dup-rows", str(args.dup_rows),
+               "--dedupe-rows", str(args.dedupe_rows if args.dedupe else 0)]
+    started = time.perf_counter()
+    proc = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    parent, peak = psutil.Process(proc.pid), 0
+    while proc.poll() is None:
+        try:
+            tree = [parent, *parent.children(recursive=True)]
+            peak = max(peak, sum(p.memory_info().rss for p in tree if p.is_running()))
+        except psutil.Error:
+            pass
+        time.sleep(0.05)
+    wall = time.perf_counter() - started
+    stdout, stderr = proc.communicate()
+    if proc.returncode != 0:
+        raise SystemExit(f"{engine} child failed ({proc.returncode}):\n{stderr[-3000:]}")
+    result = json.loads(stdout.strip().splitlines()[-1])
+    result.update(wall_s=wall, peak_mib=peak / 2**20)
+    return result
+
+
+def store_for(rows: int) -> str:
+    from bench_scan import generate_store
+
+    path = DATA / f"scan_{rows}.duckdb"
+    if not path.exists():
+        DATA.mkdir(parents=True, exist_ok=True)
+        print(f"generating {path} …", file=sys.stderr, flush=True)
+        generate_store(path, rows)
+    return f"duckdb:///{path.relative_to(ROOT)}" if path.is_relative_to(ROOT) else f"duckdb:///{path}"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--rows", type=int, nargs="+", default=[100_000, 1_000_000])
+    parser.add_argument("--master", default="local[2]")
+    parser.add_argument("--spark-memory", default="4g", help="spark.driver.memory of the Spark child")
+    parser.add_argument("--dup-rows", type=int, default=200_000, help="sample the fuzzy duplicate rate is measured on")
+    parser.add_argument("--dedupe", action="store_true", help="also dedupe --dedupe-rows accounts on each engine")
+    parser.add_argument("--dedupe-rows", type=int, default=100_000)
+    parser.add_argument("--markdown", action="store_true")
+    parser.add_argument("--child", nargs=2, metavar=("ENGINE", "URL"), help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.child:
+        child(args.child[0], args.child[1], args.master, args.spark_memory, args.dup_rows, args.dedupe_rows)
+        return 0
+    os.chdir(ROOT)
+    load = os.getloadavg()[0]
+    print(f"{datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC, {platform.node()}, {os.cpu_count()} cores, "
+          f"load {load:.2f} at the start (the machine is shared)")
+    rows_out, same = [], True
+    for rows in args.rows:
+        url = store_for(rows)
+        duck = measure("duckdb", url, args)
+        spark = measure("spark", url, args)
+        same &= duck["kpis"] == spark["kpis"]
+        for r in (duck, spark):
+            rows_out.append((rows, r))
+    print(f"load {os.getloadavg()[0]:.2f} at the end")
+    _report(rows_out, args)
+    print(f"KPI dicts identical on both engines: {'yes' if same else 'NO'}")
+    return 0 if same else 1
+
+
+def _report(results, args) -> None:
+    base = {rows: r for rows, r in results if r["engine"] == "duckdb"}
+    head = ("rows", "engine", "wall s", "Spark start s", "scan s", "KPI statement s", "duplicates s", "peak RSS MiB",
+            "wall vs DuckDB")
+    lines = []
+    for rows, r in results:
+        ratio = r["wall_s"] / base[rows]["wall_s"]
+        engine = "DuckDB (baseline)" if r["engine"] == "duckdb" else f"Spark {args.master}"
+        lines.append((f"{rows:,}", engine, f"{r['wall_s']:.1f}", f"{r.get('spark_start_s', 0):.1f}",
+                      f"{r['scan_s']:.1f}", f"{r['seconds']['kpis']:.1f}", f"{r['seconds']['duplicates']:.1f}",
+                      f"{r['peak_mib']:,.0f}", f"{ratio:.1f}x"))
+    if args.markdown:
+        print("| " + " | ".join(head) + " |")
+        print("|" + "---|" * len(head))
+        for line in lines:
+            print("| " + " | ".join(line) + " |")
+    else:
+        widths = [max(len(str(x)) for x in col) for col in zip(head, *lines)]
+        for line in (head, *lines):
+            print("  ".join(str(x).rjust(w) for x, w in zip(line, widths)))
+    for rows, r in results:
+        if "dedupe" in r:
+            print(f"dedupe {rows:,} store, {r['engine']}: {r['dedupe']}")
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
