@@ -48,7 +48,7 @@ def match_leads(leads: pd.DataFrame, lead_key: str, accounts: pd.DataFrame, acco
     best = best.drop_duplicates("lead_key").set_index("lead_key")
     keys = "L:" + leads[lead_key].astype(str)
     out = pd.DataFrame({"lead_key": leads[lead_key].to_numpy()})
-    out["account_key"] = keys.map(best["account_key"]).str.slice(2).to_numpy()
+    out["account_key"] = keys.map(best["account_key"]).astype("string").str.slice(2).to_numpy()
     out["score"] = keys.map(best["score"]).to_numpy()
     out["decision"] = keys.map(best["decision"]).fillna(NON_MATCH).to_numpy()
     out["reasons"] = keys.map(best["reasons"]).fillna("").to_numpy()
