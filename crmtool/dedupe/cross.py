@@ -3,17 +3,21 @@
 A lead is a person (`name`, `mobile`, `phone`, `email`, `title`, `department`) at a company (`company`,
 `credit_code`, `address`). It links
 
-- to an account by its company (crmtool.dedupe.leads: the account comparison set, the lead's mobile as a
-  phone), reason `company = account A3: <levels>`;
+- to an account by its company (`company`, `credit_code`, `address`; crmtool.dedupe.leads with the
+  account comparison set and rules), reason `company = account A3: <levels>`. The lead's name and mobile
+  are a person's, compared on the contacts' side, not with the account's phone;
 - to a contact by its person fields, with the contact comparison set and the contact rules, the lead
   having no account of its own (the contact's account is not evidence of the lead's company here: it is
   what the link says), reason `mobile = contact C12 (account A3): <levels>`;
 - through a contact to that contact's account (its `account_id`), reason `via contact C12: …`.
 
-A lead whose company is account A while its mobile or e-mail is a contact of account B (a person who
-changed jobs, a shared phone, a typo) is a *conflict*: every link of that lead becomes `review` and
-carries both reasons (`conflict: company = account A; mobile = contact C (account B)`), so a person
-decides; neither link wins silently.
+A lead whose company could be several accounts (华信科技: Beijing or Shanghai) and whose mobile is a contact
+of one of them links to that one, with both reasons. A lead whose company is account A while its mobile or
+e-mail is a contact of account B (a person who changed jobs, a shared phone, a typo) is a *conflict*: every
+link of that lead becomes `review` and carries both reasons (`conflict: company = account A; mobile =
+contact C (account B) | …`), so a person decides; neither link wins silently. A lead that names a company
+no account matches, with the mobile of a contact of account B, is that contact (match) and perhaps no
+longer at B (review: `company not matched to account B`).
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ import pandas as pd
 LINK_COLUMNS = ["lead_key", "object", "target_key", "account_key", "score", "decision", "reasons"]
 PERSON_COLUMNS = ("name", "mobile", "phone", "email", "title", "department")
 LINKED = ("match", "review")
+_REFUSED = "rule:cluster_constraint"
 # the contact levels that say which identifier the lead shares with the contact, as the reason names it
 _EVIDENCE = (("mobile_match", "mobile"), ("email_match", "email"), ("phone_extension", "phone"),
              ("name_exact", "name"), ("name_pinyin", "name"), ("name_homophone", "name"))
@@ -36,17 +41,21 @@ def match_cross(leads: pd.DataFrame, lead_key: str, *, accounts: pd.DataFrame | 
 
     `object` is accounts or contacts; `target_key` the account's or contact's key; `account_key` the account
     the link puts the lead at (a contact's `contact_account`). Leads without a link have no row."""
-    parts = []
-    if accounts is not None:
-        parts.append(_account_links(leads, lead_key, accounts, account_key, account_settings))
-    if contacts is not None:
-        found = _contact_links(leads, lead_key, contacts, contact_key, contact_account, contact_settings)
-        via = _via_contacts(found)
-        if accounts is not None and "company" in leads.columns:
-            via = _unconfirmed(via, leads, lead_key, parts[0])
-        parts += [found, via]
-    links = pd.concat([p for p in parts if len(p)], ignore_index=True) if any(len(p) for p in parts) else _empty()
-    links = _conflicts(_merge_account_links(links))
+    company = (_company_links(leads, lead_key, accounts, account_key, account_settings) if accounts is not None
+               else _empty())
+    people = (_contact_links(leads, lead_key, contacts, contact_key, contact_account, contact_settings)
+              if contacts is not None else _empty())
+    named = set()
+    if accounts is not None and "company" in leads.columns:
+        from crmtool.canon.blank import is_blank
+
+        named = {str(k) for k, c in zip(leads[lead_key].tolist(), leads["company"].tolist(), strict=True)
+                 if isinstance(c, str) and not is_blank(c)}
+    rows = []
+    by_lead, by_person = _rows_by_lead(company), _rows_by_lead(people)
+    for lead in sorted(by_lead.keys() | by_person.keys()):
+        rows += _resolve(by_lead.get(lead, []), by_person.get(lead, []), lead in named)
+    links = pd.DataFrame(rows, columns=LINK_COLUMNS) if rows else _empty()
     order = links.assign(_rank=links["decision"].map({"match": 0, "review": 1}),
                          _obj=links["object"].map({"contacts": 0, "accounts": 1}))
     order = order.sort_values(["lead_key", "_rank", "score", "_obj", "target_key"],
@@ -60,12 +69,72 @@ def _empty() -> pd.DataFrame:
     return pd.DataFrame({c: pd.Series(dtype="float64" if c == "score" else "string") for c in LINK_COLUMNS})
 
 
-def _account_links(leads, lead_key, accounts, account_key, settings) -> pd.DataFrame:
-    from crmtool.dedupe.leads import match_leads
+def _rows_by_lead(links: pd.DataFrame) -> dict[str, list[list]]:
+    """Each lead's links as lists in LINK_COLUMNS order (NA account as None)."""
+    out: dict[str, list[list]] = {}
+    columns = [links[c].astype(object).where(links[c].notna(), None).tolist() for c in LINK_COLUMNS]
+    for row in zip(*columns, strict=True):
+        out.setdefault(row[0], []).append(list(row))
+    return out
 
-    person = [c for c in ("name", "mobile") if c in leads.columns and ("company" in leads.columns or c == "mobile")]
-    company = leads.drop(columns=person)
-    found = match_leads(company, lead_key, accounts, account_key, settings)
+
+def _resolve(company: list[list], people: list[list], has_company: bool) -> list[list]:
+    """One lead's links from its company candidates (accounts) and the contacts it is (see the module docstring):
+
+    - the contacts' accounts among the company's candidates: those accounts, each one row with both reasons,
+      match when either says match; the company's other candidates are dropped (the contact tells them apart);
+    - company candidates, none of them a contact's account: a conflict, every link review with both reasons;
+    - no company candidate: the contacts' accounts, review when the lead names a company (not theirs);
+    - no contact with an account: the company's best candidate."""
+    contacts = people
+    via: dict[str, list] = {}
+    for row in sorted(contacts, key=lambda r: -r[4]):
+        if row[3] is not None and row[3] not in via:
+            via[row[3]] = [row[0], "accounts", row[3], row[3], row[4], row[5], "via " + row[6]]
+    candidates = {r[2]: r for r in company}
+    if not via:
+        ranked = sorted(candidates.values(), key=lambda r: (r[5] != "match", -r[4], r[2]))
+        if len(ranked) > 1 and _REFUSED in ranked[1][6]:
+            others = ", ".join(r[2] for r in ranked[1:] if _REFUSED in r[6])
+            ranked[0] = [*ranked[0][:5], "review", f"{ranked[0][6]}; or account {others}"]
+        return contacts + ranked[:1]
+    agreed = [a for a in via if a in candidates]
+    if agreed:
+        out = []
+        for account in via:
+            if account in candidates:
+                own, through = candidates[account], via[account]
+                decision = "match" if "match" in (own[5], through[5]) else "review"
+                out.append([own[0], "accounts", account, account, max(own[4], through[4]), decision,
+                            own[6] + "; and " + through[6]])
+            else:
+                out.append(_ask(via[account]))
+        return contacts + out
+    if candidates:
+        best = sorted(candidates.values(), key=lambda r: (r[5] != "match", -r[4], r[2]))[0]
+        said = "; ".join([f"company = account {best[2]}"] + [
+            f"{_evidence(r[6])} = contact {r[2]} (account {r[3]})" for r in contacts if r[3] is not None])
+        return [[*r[:5], "review", f"conflict: {said} | {r[6]}"] for r in (*contacts, best, *via.values())]
+    return contacts + [(_ask(r) if has_company else r) for r in via.values()]
+
+
+def _ask(row: list) -> list:
+    """A contact's account as the lead's when the lead names a company not linked to it: a question (the person
+    may have moved)."""
+    return [*row[:5], "review", f"{row[6]}; company not matched to account {row[3]}"]
+
+
+def _company_links(leads, lead_key, accounts, account_key, settings) -> pd.DataFrame:
+    """Every account the lead's company is decided match or review with. The lead's person fields are left out
+    (its name is a person's, and its mobile one person's: the contacts' side compares those)."""
+    from crmtool.dedupe.leads import lead_account_pairs
+
+    company = leads.drop(columns=[c for c in ("name", "mobile") if c in leads.columns and "company" in leads.columns])
+    found = lead_account_pairs(company, lead_key, accounts, account_key, settings)
+    # a second account the company matches as well as the first, refused only because a lead is one company
+    # (the entity step): the company is ambiguous, and a contact may tell the two apart
+    refused = (found["decision"] == "non-match") & found["reasons"].str.contains(f"{_REFUSED} (", regex=False)
+    found = found.assign(decision=found["decision"].mask(refused, "review"))
     found = found[found["decision"].isin(LINKED)]
     return pd.DataFrame({
         "lead_key": found["lead_key"].astype("string"), "object": "accounts",
@@ -113,76 +182,6 @@ def _evidence(reasons: str) -> str:
         if level + "+" in reasons and word not in found:
             found.append(word)
     return ", ".join(found) or "similar"
-
-
-def _via_contacts(contact_links: pd.DataFrame) -> pd.DataFrame:
-    """The account each linked contact belongs to, as a link of the lead to that account (its strongest contact)."""
-    via = contact_links[contact_links["account_key"].notna()].sort_values("score", ascending=False, kind="stable")
-    via = via.drop_duplicates(["lead_key", "account_key"])
-    return via.assign(object="accounts", target_key=via["account_key"], reasons="via " + via["reasons"])
-
-
-def _unconfirmed(via: pd.DataFrame, leads: pd.DataFrame, lead_key: str, company_links: pd.DataFrame) -> pd.DataFrame:
-    """A contact's account is the lead's only as far as the lead's company agrees: when the lead names a company
-    that is not matched to that account, the link through the contact is a question (the person may have moved)."""
-    from crmtool.canon.blank import is_blank
-
-    named = {str(k) for k, c in zip(leads[lead_key].tolist(), leads["company"].tolist(), strict=True)
-             if not (c is None or c is pd.NA or is_blank(str(c)))}
-    confirmed = set(zip(company_links["lead_key"].tolist(), company_links["target_key"].tolist(), strict=True))
-    ask = [lead in named and (lead, account) not in confirmed
-           for lead, account in zip(via["lead_key"].tolist(), via["account_key"].tolist(), strict=True)]
-    via = via.copy()
-    via.loc[ask, "decision"] = "review"
-    via.loc[ask, "reasons"] = via.loc[ask, "reasons"] + "; company not matched to account " + via.loc[ask, "account_key"]
-    return via
-
-
-def _merge_account_links(links: pd.DataFrame) -> pd.DataFrame:
-    """One row per lead and account: a company link that a contact of the same account confirms keeps the
-    stronger decision and both reasons."""
-    accounts = links[links["object"] == "accounts"]
-    if not accounts.duplicated(["lead_key", "target_key"]).any():
-        return links
-    accounts = accounts.assign(_rank=accounts["decision"].map({"match": 0, "review": 1}),
-                               _via=accounts["reasons"].str.startswith("via "))
-    accounts = accounts.sort_values(["_rank", "_via", "score"], ascending=[True, True, False], kind="stable")
-    joined = accounts.groupby(["lead_key", "target_key"], sort=False)["reasons"].agg("; and ".join)
-    best = accounts.drop_duplicates(["lead_key", "target_key"]).drop(columns=["_rank", "_via"])
-    best["reasons"] = pd.MultiIndex.from_frame(best[["lead_key", "target_key"]]).map(joined)
-    return pd.concat([links[links["object"] != "accounts"], best], ignore_index=True)
-
-
-def _conflicts(links: pd.DataFrame) -> pd.DataFrame:
-    """A lead whose company link and contact links name different accounts: all its links to review, each with
-    the reasons of the others' accounts."""
-    company = links[(links["object"] == "accounts") & links["reasons"].str.contains("company = account", regex=False)]
-    contact = links[(links["object"] == "contacts") & links["account_key"].notna()]
-    if not len(company) or not len(contact):
-        return links
-    company_accounts, contact_accounts = _accounts_by_lead(company), _accounts_by_lead(contact)
-    both = company_accounts.keys() & contact_accounts.keys()
-    torn = [lead for lead in sorted(both) if len(company_accounts[lead] | contact_accounts[lead]) > 1]
-    if not torn:
-        return links
-    said = {}
-    for lead in torn:
-        parts = [f"company = account {a}" for a in sorted(company_accounts[lead])]
-        for _, row in contact[contact["lead_key"] == lead].iterrows():
-            parts.append(f"{_evidence(row['reasons'])} = contact {row['target_key']} (account {row['account_key']})")
-        said[lead] = "conflict: " + "; ".join(parts) + " | "
-    hit = links["lead_key"].isin(torn)
-    links = links.copy()
-    links.loc[hit, "decision"] = "review"
-    links.loc[hit, "reasons"] = links.loc[hit, "lead_key"].map(said) + links.loc[hit, "reasons"]
-    return links
-
-
-def _accounts_by_lead(links: pd.DataFrame) -> dict[str, set[str]]:
-    out: dict[str, set[str]] = {}
-    for lead, account in zip(links["lead_key"].tolist(), links["account_key"].tolist(), strict=True):
-        out.setdefault(lead, set()).add(account)
-    return out
 
 
 def link_counts(links: pd.DataFrame, leads: int) -> dict:

@@ -7,9 +7,9 @@ See docs/synth.md.
 
 from crmtool.synth.contacts import CONTACT_RECORD_COLUMNS, CONTACT_TRUTH_COLUMNS, generate_contacts
 from crmtool.synth.generate import RECORD_COLUMNS, TRUTH_COLUMNS, generate_accounts
-from crmtool.synth.leads import LEAD_RECORD_COLUMNS, LEAD_TRUTH_COLUMNS, generate_leads
+from crmtool.synth.leads import LEAD_RECORD_COLUMNS, LEAD_TRUTH_COLUMNS, generate_leads, link_accuracy
 from crmtool.synth.writers import output_format, write_records, write_truth
 
 __all__ = ["CONTACT_RECORD_COLUMNS", "CONTACT_TRUTH_COLUMNS", "LEAD_RECORD_COLUMNS", "LEAD_TRUTH_COLUMNS", "RECORD_COLUMNS",
-           "TRUTH_COLUMNS", "generate_accounts", "generate_contacts", "generate_leads", "output_format", "write_records",
+           "TRUTH_COLUMNS", "generate_accounts", "generate_contacts", "generate_leads", "link_accuracy", "output_format", "write_records",
            "write_truth"]

@@ -124,6 +124,30 @@ def generate_leads(n: int, *, seed: int = 0, contacts: int | None = None) -> tup
             _frame(lead_truth)[LEAD_TRUTH_COLUMNS])
 
 
+def link_accuracy(links: pd.DataFrame, truth: pd.DataFrame, contact_truth: pd.DataFrame) -> dict:
+    """Precision of a links table's `match` rows (lead_key, object, target_key as crmtool.dedupe.cross writes
+    them) against the leads' truth, and per object the recall: the share of the leads with a right answer
+    (contacts: contact leads; accounts: contact and account leads; moved leads are review by design) that have
+    a right match link.
+    Adds `right` to a copy of the links (`links` in the result)."""
+    person = dict(zip(contact_truth["record_id"].tolist(), contact_truth["entity_id"].tolist(), strict=True))
+    lead = truth.set_index("record_id")
+    entity, account = lead["entity_id"].to_dict(), lead["account_id"].to_dict()
+    right = [bool(pd.notna(entity.get(k)) and person.get(t) == entity.get(k)) if obj == "contacts"
+             else bool(pd.notna(account.get(k)) and t == account.get(k))
+             for k, obj, t in zip(links["lead_key"].tolist(), links["object"].tolist(), links["target_key"].tolist(),
+                                  strict=True)]
+    links = links.assign(right=right)
+    matches = links[links["decision"] == "match"]
+    out = {"match_links": len(matches), "precision": float(matches["right"].mean()) if len(matches) else 1.0,
+           "links": links}
+    for obj, kinds in (("contacts", ("contact",)), ("accounts", ("contact", "account"))):
+        wanted = set(lead.index[lead["kind"].isin(kinds)])
+        found = set(matches.loc[(matches["object"] == obj) & matches["right"], "lead_key"]) & wanted
+        out[f"{obj}_recall"] = len(found) / len(wanted) if wanted else 1.0
+    return out
+
+
 def _unique(addresses: np.ndarray, taken: np.ndarray) -> np.ndarray:
     """A new person's mailbox at a domain where a contact of the same name already has one: zhangwei2@."""
     used = {a for a in taken.tolist() if a is not None}

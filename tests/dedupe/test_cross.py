@@ -10,7 +10,7 @@ import pandas as pd
 
 from crmtool.dedupe.cross import LINK_COLUMNS, match_cross
 from crmtool.exitcodes import ExitCode
-from crmtool.synth import generate_leads
+from crmtool.synth import generate_leads, link_accuracy
 from crmtool.synth.contacts import contact_population
 
 ACCOUNTS = [
@@ -127,30 +127,23 @@ def test_command_usage_errors(cli, tmp_path):
 
 
 def test_links_on_generated_leads_are_precise():
-    """Seed 31 was not looked at while the rules or the generator were written (development seed: 5)."""
+    """Seed 31 was not looked at while the rules or the generator were written (development seed: 5). The
+    recall bounds were set after the first run there (contacts 0.935, accounts 0.99): they guard what was
+    measured, the precision bound is the issue's."""
     n, seed = 1500, 31
     accounts, contacts, leads, truth = generate_leads(n, seed=seed)
     _, contact_truth, _ = contact_population(2 * n, seed=seed)
     links = match_cross(leads, "record_id", accounts=accounts, account_key="record_id", contacts=contacts,
                         contact_key="record_id")
-    person = dict(zip(contact_truth["record_id"], contact_truth["entity_id"], strict=True))
-    t = truth.set_index("record_id")
-    right_target = [
-        (person[target] == t.at[lead, "entity_id"]) if obj == "contacts" else (target == t.at[lead, "account_id"])
-        for lead, obj, target in zip(links["lead_key"], links["object"], links["target_key"], strict=True)]
-    links["right"] = pd.Series(right_target, index=links.index).fillna(False).astype(bool)
-    matches = links[links["decision"] == "match"]
-    precision = matches["right"].mean()
-    assert precision >= 0.99, matches[~matches["right"]].to_string()
-    kind = links["lead_key"].map(t["kind"])
-    for obj, kinds, least in (("contacts", ("contact",), 0.90), ("accounts", ("contact", "account"), 0.90)):
-        wanted = t.index[t["kind"].isin(kinds)]
-        found = matches.loc[(matches["object"] == obj) & matches["right"], "lead_key"].unique()
-        assert len(found) / len(wanted) >= least, (obj, len(found), len(wanted))
+    found = link_accuracy(links, truth, contact_truth)
+    matches = found["links"][found["links"]["decision"] == "match"]
+    assert found["precision"] >= 0.99, matches[~matches["right"]].to_string()
+    assert found["match_links"] > 1000
+    assert found["contacts_recall"] >= 0.90 and found["accounts_recall"] >= 0.95, found
+    kind = links["lead_key"].map(truth.set_index("record_id")["kind"])
     moved = links[kind == "moved"]
     assert len(moved) and (moved["decision"] == "review").all()  # a contact at another company: asked, not decided
-    new = links[kind == "new"]
-    assert (new["decision"] != "match").all()
+    assert (links.loc[kind == "new", "decision"] != "match").all()
 
 
 def test_generated_leads_are_deterministic_and_carry_the_mess():
