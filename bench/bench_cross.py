@@ -28,11 +28,10 @@ def main() -> None:
     args = parser.parse_args()
 
     from crmtool.dedupe.cross import link_counts, match_cross
-    from crmtool.synth import generate_leads, link_accuracy
-    from crmtool.synth.contacts import contact_population
-
+    from crmtool.synth import generate_contacts, generate_leads, link_accuracy
+    
     accounts, contacts, leads, truth = generate_leads(args.n, seed=args.seed)
-    _, contact_truth, _ = contact_population(2 * args.n, seed=args.seed)
+    _, contact_truth = generate_contacts(2 * args.n, seed=args.seed)
     started = time.perf_counter()
     links = match_cross(leads, "record_id", accounts=accounts, account_key="record_id", contacts=contacts,
                         contact_key="record_id")

@@ -10,12 +10,12 @@ import pandas as pd
 
 from crmtool.dedupe.cross import LINK_COLUMNS, match_cross
 from crmtool.exitcodes import ExitCode
-from crmtool.synth import generate_leads, link_accuracy
-from crmtool.synth.contacts import contact_population
+from crmtool.synth import generate_contacts, generate_leads, link_accuracy
 
 ACCOUNTS = [
     {"account_id": "S1", "name": "北京华信科技有限公司", "phone": "010-62551234"},
     {"account_id": "S2", "name": "上海宏达贸易有限公司", "phone": "021-55556666"},
+    {"account_id": "S3", "name": "上海华信科技有限公司", "phone": "021-63331234"},
 ]
 CONTACTS = [
     {"contact_id": "C1", "name": "张伟", "mobile": "13800138000", "email": "", "account_id": "S1"},
@@ -31,6 +31,8 @@ LEADS = [
     {"lead_id": "L3", "name": "王芳", "company": "深圳新星电子有限公司", "mobile": "13700002222", "email": ""},
     # no company: the contact's account is the lead's
     {"lead_id": "L4", "name": "张 伟", "company": "", "mobile": "86-13800138000", "email": ""},
+    # 华信科技 is the Beijing or the Shanghai company, and nothing tells them apart
+    {"lead_id": "L5", "name": "赵敏", "company": "华信科技", "mobile": "13600003333", "email": ""},
 ]
 
 
@@ -59,6 +61,7 @@ def test_a_known_contact_links_to_the_contact_and_its_account_with_reasons():
     account = _row(links, "L1", "accounts", "S1")
     assert account["decision"] == "match"
     assert "company = account S1" in account["reasons"] and "via mobile, name = contact C1" in account["reasons"]
+    # 华信科技 alone could be S1 or S3: the contact's account is the one, S3 is not a link
     assert set(links.loc[links["lead_key"] == "L1", "target_key"]) == {"C1", "S1"}
     no_company = _row(links, "L4", "accounts", "S1")
     assert no_company["decision"] == "match" and no_company["reasons"].startswith("via mobile, name = contact C1")
@@ -73,6 +76,13 @@ def test_a_conflict_between_company_and_contact_is_review_with_both_reasons():
     for reasons in own["reasons"]:
         assert reasons.startswith("conflict: company = account S1; email, name = contact C2 (account S2)")
     assert "L3" not in set(links["lead_key"])
+
+
+def test_an_ambiguous_company_without_a_contact_is_review_naming_the_other_account():
+    own = _links().query("lead_key == 'L5'")
+    assert len(own) == 1 and own.iloc[0]["decision"] == "review" and own.iloc[0]["object"] == "accounts"
+    other = ({"S1", "S3"} - {own.iloc[0]["target_key"]}).pop()
+    assert own.iloc[0]["reasons"].endswith(f"or account {other}")
 
 
 def test_a_lead_whose_company_is_not_the_contacts_account_is_asked_about():
@@ -103,14 +113,14 @@ def test_command_writes_one_row_per_link_from_a_store_and_a_file(cli, tmp_path):
                  "--against-contacts", store, "--contact-key", "contact_id", "--out", out, "--json")
     assert result.code == ExitCode.OK, result.stderr
     summary = json.loads(result.stdout)
-    assert (summary["leads"], summary["conflicts"], summary["contacts_match"]) == (4, 1, 2)
+    assert (summary["leads"], summary["conflicts"], summary["contacts_match"]) == (5, 1, 2)
     written = pd.read_csv(out, dtype=str, keep_default_na=False, encoding="utf-8-sig")
     assert list(written.columns) == LINK_COLUMNS
     expected = _links()
     columns = ["lead_key", "object", "target_key", "account_key", "decision", "reasons"]
     assert written[columns].values.tolist() == expected[columns].fillna("").values.tolist()
     assert written["score"].astype(float).tolist() == expected["score"].tolist()
-    assert set(written["lead_key"]) == {"L1", "L2", "L4"}
+    assert set(written["lead_key"]) == {"L1", "L2", "L4", "L5"}
 
 
 def test_command_usage_errors(cli, tmp_path):
@@ -132,7 +142,7 @@ def test_links_on_generated_leads_are_precise():
     measured, the precision bound is the issue's."""
     n, seed = 1500, 31
     accounts, contacts, leads, truth = generate_leads(n, seed=seed)
-    _, contact_truth, _ = contact_population(2 * n, seed=seed)
+    _, contact_truth = generate_contacts(2 * n, seed=seed)
     links = match_cross(leads, "record_id", accounts=accounts, account_key="record_id", contacts=contacts,
                         contact_key="record_id")
     found = link_accuracy(links, truth, contact_truth)
