@@ -23,6 +23,8 @@ def dedupe(
     against: Path | None = typer.Option(None, "--against", help="Existing accounts: a CRM store (.duckdb with an accounts table) or any file `crmtool read` accepts; match the input against them."),
     leads: bool = typer.Option(False, "--leads", help="INPUT holds leads: match each to an existing account (--against) instead of deduplicating; OUT has one row per lead."),
     account_key: str | None = typer.Option(None, "--account-key", help="With --leads: the column that identifies an account in --against (default: the --key column)."),
+    against_contacts: Path | None = typer.Option(None, "--against-contacts", help="With --leads: known contacts (a CRM store's contacts table or a file); OUT then has one row per link of a lead to a contact or an account (docs/dedupe.md, Cross-object links)."),
+    contact_key: str | None = typer.Option(None, "--contact-key", help="With --against-contacts: the column that identifies a contact (default: the --key column)."),
     object_name: str = typer.Option("accounts", "--object", help="What INPUT holds: accounts (companies) or contacts (people); picks the built-in rules and the comparison."),
     rules: Path | None = typer.Option(None, "--rules", metavar="FILE", help="Dedupe rules (YAML): blocking, level weights, hard rules, thresholds; what it leaves out keeps the built-in rules (docs/dedupe.md, `crmtool dedupe-rules show`)."),
     decisions: Path | None = typer.Option(None, "--decisions", help="Reviewer decisions store (default: dedupe_decisions.duckdb next to --out)."),
@@ -47,9 +49,9 @@ def dedupe(
         if chosen.kind != "duckdb":
             raise ConfigError("--leads runs on the default engine only (--engine duckdb)")
         return _match_leads(input_path, key, out, against, account_key, pairs or review or golden or decisions, sheet,
-                            as_json, rules)
-    if account_key:
-        raise ConfigError("--account-key is only used with --leads")
+                            as_json, rules, against_contacts, contact_key)
+    if account_key or against_contacts or contact_key:
+        raise ConfigError("--account-key, --against-contacts and --contact-key are only used with --leads")
     summary = run_dedupe(input_path, key, out, pairs=pairs, review=review, against=against, decisions=decisions,
                          golden=golden, sheet=sheet, masked=not unmasked, rules=rules, object_name=object_name,
                          engine=chosen)
@@ -58,15 +60,29 @@ def dedupe(
 
 
 def _match_leads(input_path: Path, key: str, out: Path, against: Path | None, account_key: str | None, extra,
-                 sheet: str | None, as_json: bool, rules: Path | None) -> int:
+                 sheet: str | None, as_json: bool, rules: Path | None, against_contacts: Path | None,
+                 contact_key: str | None) -> int:
     from crmtool.console import out as console, print_json
-    from crmtool.dedupe.run import run_lead_match
+    from crmtool.dedupe.run import run_cross_match, run_lead_match
     from crmtool.errors import ConfigError
 
-    if against is None:
-        raise ConfigError("--leads needs --against: the accounts to match the leads to")
+    if against is None and against_contacts is None:
+        raise ConfigError("--leads needs --against (the accounts to match the leads to) or --against-contacts")
     if extra:
-        raise ConfigError("--leads writes one row per lead to --out; --pairs, --review, --golden and --decisions do not apply")
+        raise ConfigError("--leads writes its matches to --out; --pairs, --review, --golden and --decisions do not apply")
+    if contact_key and against_contacts is None:
+        raise ConfigError("--contact-key is only used with --against-contacts")
+    if against_contacts is not None:
+        summary = run_cross_match(input_path, key, out, against=against, account_key=account_key or key,
+                                  against_contacts=against_contacts, contact_key=contact_key or key, sheet=sheet,
+                                  rules=rules)
+        if as_json:
+            print_json(summary)
+        else:
+            console.print(f"{summary['leads']:,} leads → {summary['links']:,} links: {summary['contacts_match']:,} leads "
+                          f"are a known contact, {summary['accounts_match']:,} at a known account, "
+                          f"{summary['conflicts']:,} conflicts to review → {summary['out']}")
+        return ExitCode.OK
     summary = run_lead_match(input_path, key, out, against=against, account_key=account_key or key, sheet=sheet,
                              rules=rules)
     if as_json:

@@ -20,7 +20,9 @@ def synth(
     truth: Optional[Path] = typer.Option(None, "--truth", help="Also write the truth (record_id -> entity_id) to this CSV."),
     seed: int = typer.Option(0, "--seed", help="Random seed; the same seed gives the same files."),
     duplicates: float = typer.Option(0.3, "--duplicates", min=0.0, max=0.95, help="Share of records that are extra copies of a company."),
-    kind: str = typer.Option("accounts", "--kind", help="accounts (companies) or contacts (people at accounts, with person-level mess and look-alikes; docs/synth.md)."),
+    kind: str = typer.Option("accounts", "--kind", help="accounts (companies), contacts (people at accounts, with person-level mess and look-alikes) or leads (N leads, some of them known contacts or at known accounts, with the CRM's accounts and contacts; docs/synth.md)."),
+    accounts_out: Optional[Path] = typer.Option(None, "--accounts-out", help="With --kind leads: write the CRM's accounts (the contacts' account_id) here."),
+    contacts_out: Optional[Path] = typer.Option(None, "--contacts-out", help="With --kind leads: write the CRM's contacts (2N records) here."),
     hard: bool = typer.Option(False, "--hard", help="Add dense one-character trade-name neighbours in one city and same-name companies of other cities written without their region."),
     encoding: Optional[str] = typer.Option(None, "--encoding", help="Text encoding for .csv/.tsv: utf-8-sig (csv default), gb18030, utf-16 (tsv default)."),
     as_json: bool = typer.Option(False, "--json", help="Print the summary as JSON."),
@@ -31,13 +33,28 @@ def synth(
     from crmtool.errors import ConfigError
     from crmtool.synth import generate_accounts, generate_contacts, output_format, write_records, write_truth
 
-    if kind not in ("accounts", "contacts"):
-        raise ConfigError(f"--kind {kind}: should be accounts or contacts")
-    if kind == "contacts" and hard:
-        raise ConfigError("--hard is for accounts; contacts always carry their look-alikes")
-    output_format(out)  # fail on a bad suffix before spending time generating
+    if kind not in ("accounts", "contacts", "leads"):
+        raise ConfigError(f"--kind {kind}: should be accounts, contacts or leads")
+    if kind != "accounts" and hard:
+        raise ConfigError("--hard is for accounts; contacts and leads always carry their look-alikes")
+    crm_files = (accounts_out, contacts_out)
+    if (kind == "leads" and None in crm_files) or (kind != "leads" and any(crm_files)):
+        raise ConfigError("--kind leads needs --accounts-out and --contacts-out (the CRM the leads are matched to); "
+                          "other kinds take neither")
+    for path in (out, accounts_out, contacts_out):
+        if path is not None:
+            output_format(path)  # fail on a bad suffix before spending time generating
     started = time.perf_counter()
-    if kind == "contacts":
+    extra = {}
+    if kind == "leads":
+        from crmtool.synth import generate_leads
+
+        crm_accounts, crm_contacts, records, truth_table = generate_leads(n, seed=seed)
+        write_records(crm_accounts, accounts_out, encoding=encoding)
+        write_records(crm_contacts, contacts_out, encoding=encoding)
+        extra = {"accounts": len(crm_accounts), "contacts": len(crm_contacts),
+                 "accounts_out": str(accounts_out), "contacts_out": str(contacts_out)}
+    elif kind == "contacts":
         records, truth_table = generate_contacts(n, seed=seed, duplicate_share=duplicates)
     else:
         records, truth_table = generate_accounts(n, seed=seed, duplicate_share=duplicates, hard=hard)
@@ -48,8 +65,10 @@ def synth(
         "kind": kind,
         "records": len(records),
         "entities": int(truth_table["entity_id"].nunique()),
-        "duplicates": int((truth_table["role"] == "duplicate").sum()),
-        "hard_negatives": int(truth_table["relation"].fillna("").ne("").sum()),
+        **({"duplicates": int((truth_table["role"] == "duplicate").sum()),
+            "hard_negatives": int(truth_table["relation"].fillna("").ne("").sum())} if kind != "leads" else
+           {f"leads_{k}": int(v) for k, v in truth_table["kind"].value_counts().sort_index().items()}),
+        **extra,
         "out": str(out),
         "truth": str(truth) if truth is not None else None,
         "seed": seed,

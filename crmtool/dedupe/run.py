@@ -84,6 +84,36 @@ def run_lead_match(input_path: str | Path, key: str, out: str | Path, *, against
             "review": int(decisions.get("review", 0)), "unmatched": int(decisions.get("non-match", 0))}
 
 
+def run_cross_match(input_path: str | Path, key: str, out: str | Path, *, against: str | Path | None,
+                    account_key: str, against_contacts: str | Path, contact_key: str, sheet: str | None = None,
+                    processes: int | None = None, rules: str | Path | None = None) -> dict:
+    """Link the leads of one file to known contacts and accounts (crmtool.dedupe.cross); write one row per link."""
+    from crmtool.dedupe.cross import link_counts, match_cross
+    from crmtool.dedupe.pipeline import DedupeSettings
+    from crmtool.dedupe.rules import builtin_rules, load_rules
+    from crmtool.read import read_table
+    from crmtool.tableio import write_table
+
+    leads = read_table(input_path, sheet=sheet).table
+    _checked_key(leads, key, input_path)
+    contacts = load_accounts(against_contacts, "contacts")
+    _checked_key(contacts, contact_key, against_contacts, "--contact-key")
+    accounts = None
+    if against is not None:
+        accounts = load_accounts(against)
+        _checked_key(accounts, account_key, against, "--account-key")
+    workers = processes or os.cpu_count() or 1
+    links = match_cross(leads, key, accounts=accounts, account_key=account_key, contacts=contacts,
+                        contact_key=contact_key,
+                        account_settings=DedupeSettings.from_rules(load_rules(rules), processes=workers),
+                        contact_settings=DedupeSettings.from_rules(builtin_rules("contacts"), processes=workers))
+    write_table(links, out)
+    return {"input": str(input_path), "against": str(against) if against else None,
+            "against_contacts": str(against_contacts), "out": str(out),
+            "accounts": len(accounts) if accounts is not None else 0, "contacts": len(contacts),
+            **link_counts(links, len(leads))}
+
+
 def run_dedupe(input_path: str | Path, key: str, out: str | Path, *, pairs: str | Path | None = None,
                review: str | Path | None = None, against: str | Path | None = None,
                decisions: str | Path | None = None, golden: str | Path | None = None,

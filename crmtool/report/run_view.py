@@ -55,6 +55,7 @@ class RunView:
     headline: Headline
     objects: list[str]
     summary: dict[str, int | None]
+    lead_links: dict[str, int] | None
     funnels: list[ObjectFunnel]
     reconciliation: list[ReconRow]
     recon_chart: Markup
@@ -84,6 +85,7 @@ def build_run_view(data: RunData) -> RunView:
         headline=headline(meta.dry_run, gate, load, data.verify),
         objects=objects,
         summary=totals(recon, data.issues, data.stage_rows.get("read", {})),
+        lead_links=lead_links(stages),
         funnels=funnels,
         reconciliation=recon,
         recon_chart=recon_chart(recon, meta.dry_run),
@@ -95,6 +97,16 @@ def build_run_view(data: RunData) -> RunView:
         notes=notes,
     )
     return view
+
+
+def lead_links(stages: dict[str, dict]) -> dict[str, int] | None:
+    """The map stage's cross-object links (leads to known contacts and accounts), summed over the objects that
+    have them; None when the run linked nothing."""
+    counts = stages.get("map", {}).get("counts")
+    found = [c["links"] for c in (counts or {}).values() if isinstance(c, dict) and isinstance(c.get("links"), dict)]
+    if not found:
+        return None
+    return {k: sum(int(f.get(k, 0)) for f in found) for k in ("leads", "leads_linked", "contacts_match", "conflicts")}
 
 
 def object_names(data: RunData) -> list[str]:

@@ -274,6 +274,7 @@ def map_stage(ctx: "RunContext") -> dict:
                 donors.append(map_object(_map_input(frame[merged]), mapping, ctx.model, relations).rows)
         mapped = _fill_from_merged(pd.concat(rows, ignore_index=True), donors, frame)
         mapped, matched = _match_accounts(ctx, object_name, mapped, done)
+        links = _link_leads(ctx, object_name, mapped, done)
         rejected_frame = pd.concat(rejected, ignore_index=True)
         mapped, duplicates = _reject_duplicate_ids(mapped, key)
         rejected_frame = pd.concat([rejected_frame, duplicates], ignore_index=True)
@@ -283,7 +284,8 @@ def map_stage(ctx: "RunContext") -> dict:
             indexes[object_name] = _relation_index(ctx, object_name, frame, mapped)
         done[object_name] = mapped
         counts[object_name] = {"rows": len(mapped), "rejected": len(rejected_frame),
-                               **({"matched_accounts": matched} if matched is not None else {})}
+                               **({"matched_accounts": matched} if matched is not None else {}),
+                               **({"links": links} if links is not None else {})}
     counts["issues"] = add_issues(ctx, "map", issues)
     ctx.manifest["kpis"] = _kpis(ctx)
     return counts
@@ -338,6 +340,56 @@ def _match_accounts(ctx: "RunContext", object_name: str, mapped: "pd.DataFrame",
                         DedupeSettings.from_rules(rules) if rules is not None else None)
     mapped[refs[0]] = pd.Series(found["account_key"].to_numpy(), index=mapped.index, dtype="string")
     return mapped, int(mapped[refs[0]].notna().sum())
+
+
+def _link_leads(ctx: "RunContext", object_name: str, mapped: "pd.DataFrame", done: dict) -> dict | None:
+    """Cross-object links (crmtool.dedupe.cross): a lead (an object with a person name and a company name)
+    linked to the contacts and accounts of this migration and the store, by external id, written to
+    map/<object>_links.parquet; the counts go to the stage's record. Runs when dedupe is on and contacts are
+    loaded here or held by the store."""
+    import pandas as pd
+
+    from crmtool.dedupe.cross import link_counts, match_cross
+    from crmtool.dedupe.fields import dedupe_fields
+    from crmtool.dedupe.pipeline import DedupeSettings
+    from crmtool.dedupe.rules import builtin_rules
+
+    obj = ctx.model[object_name]
+    types = {d.type: f for f, d in reversed(list(obj.fields.items())) if f in mapped}
+    if (not ctx.migration.dedupe.enabled or object_name in ("accounts", "contacts") or "person_name" not in types
+            or "company_name" not in types or "contacts" not in ctx.model or not len(mapped)):
+        return None
+
+    def known(name: str, compare: str) -> tuple["pd.DataFrame | None", str, dict]:
+        target = ctx.model[name]
+        rows = pd.concat([done.get(name, pd.DataFrame()), ctx.store_rows(name)], ignore_index=True)
+        if target.external_id not in rows or not len(rows):
+            return None, target.external_id, {}
+        rows = rows.drop_duplicates(target.external_id).reset_index(drop=True)
+        columns = dedupe_fields(target, set(rows.columns), compare)
+        table = pd.DataFrame({c: rows[f].astype("string") for c, f in columns.items()})
+        table[target.external_id] = rows[target.external_id].astype("string")
+        return table, target.external_id, columns
+
+    contacts, contact_key, _ = known("contacts", "contact")
+    if contacts is None:
+        return None
+    accounts, account_key, _ = known("accounts", "company") if "accounts" in ctx.model else (None, "", {})
+    lead_key = obj.external_id
+    person = {"name": "person_name", "mobile": "mobile", "phone": "phone", "email": "email"}
+    company = {"company": "company_name", "credit_code": "credit_code", "address": "address"}
+    leads = pd.DataFrame({c: mapped[types[t]].astype("string") for c, t in {**person, **company}.items() if t in types})
+    leads[lead_key] = mapped[lead_key].astype("string") if lead_key in mapped else mapped["_row_id"].astype("string")
+    for name in ("title", "department"):
+        if name in mapped and name in obj.fields:
+            leads[name] = mapped[name].astype("string")
+    rules = ctx.dedupe_rules
+    links = match_cross(
+        leads, lead_key, accounts=accounts, account_key=account_key, contacts=contacts, contact_key=contact_key,
+        account_settings=DedupeSettings.from_rules(rules["accounts"]) if "accounts" in rules else None,
+        contact_settings=DedupeSettings.from_rules(rules.get("contacts") or builtin_rules("contacts")))
+    write_frame(ctx, links, "map", f"{object_name}_links.parquet")
+    return link_counts(links, len(leads))
 
 
 def _map_input(part: "pd.DataFrame") -> "pd.DataFrame":

@@ -65,6 +65,13 @@ DEPARTMENT_MESS = {"same": 0.45, "missing": 0.55}
 
 def generate_contacts(n: int, *, seed: int = 0, duplicate_share: float = 0.3) -> tuple[pd.DataFrame, pd.DataFrame]:
     """`n` contact records and their truth, deterministic for a seed (see the module docstring)."""
+    records, truth, _ = contact_population(n, seed=seed, duplicate_share=duplicate_share)
+    return records, truth
+
+
+def contact_population(n: int, *, seed: int = 0, duplicate_share: float = 0.3) -> tuple[pd.DataFrame, pd.DataFrame, dict]:
+    """generate_contacts's records and truth, and the model they were written from (`people`: per person
+    index their fields; `accounts`; `rng`: the generator, to draw more from the same seed)."""
     if n < 0:
         raise ValueError("n must be >= 0")
     if not 0 <= duplicate_share < 1:
@@ -74,7 +81,7 @@ def generate_contacts(n: int, *, seed: int = 0, duplicate_share: float = 0.3) ->
     n_people = n - n_dup
     if n_people == 0:
         return (pd.DataFrame({c: pd.Series([], dtype="string") for c in CONTACT_RECORD_COLUMNS}),
-                pd.DataFrame({c: pd.Series([], dtype="string") for c in CONTACT_TRUTH_COLUMNS}))
+                pd.DataFrame({c: pd.Series([], dtype="string") for c in CONTACT_TRUTH_COLUMNS}), {})
     accounts = _accounts(rng, max(1, n_people // 6))
     people = _people(rng, n_people, accounts)
     copies = rng.integers(0, n_people, size=n_dup)
@@ -95,7 +102,8 @@ def generate_contacts(n: int, *, seed: int = 0, duplicate_share: float = 0.3) ->
         "related_entity_id": np.where(related >= 0, entity_id[np.maximum(related, 0)], None)[person],
     }
     records = {"record_id": record_id, **cols}
-    return _frame(records)[CONTACT_RECORD_COLUMNS], _frame(truth)[CONTACT_TRUTH_COLUMNS]
+    model = {"people": people, "accounts": accounts, "entity_id": entity_id, "rng": rng}
+    return _frame(records)[CONTACT_RECORD_COLUMNS], _frame(truth)[CONTACT_TRUTH_COLUMNS], model
 
 
 def _frame(columns: dict) -> pd.DataFrame:
