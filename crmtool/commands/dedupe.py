@@ -32,6 +32,8 @@ def dedupe(
     sheet: str | None = typer.Option(None, "--sheet", help="Sheet of a workbook INPUT (name or 1-based number)."),
     unmasked: bool = typer.Option(False, "--unmasked", help="Write the review workbook without masking phones, credit codes and addresses (see docs/mask.md)."),
     as_json: bool = typer.Option(False, "--json", help="Print the summary as JSON."),
+    learn_weights: bool = typer.Option(False, "--learn-weights", help="Also estimate each level's m and u from the data (EM; u from random record pairs) and show the learned weights beside the configured ones (docs/dedupe.md, Learned weights)."),
+    apply_learned: bool = typer.Option(False, "--apply-learned", help="With --learn-weights: decide with the learned weights instead of the configured ones (the run is scored again)."),
     engine: EngineKind | None = engine_option(),
     spark_master: str | None = master_option(),
 ) -> int:
@@ -45,6 +47,9 @@ def dedupe(
         raise InputError(input_path, "no such file")
     if leads and object_name != "accounts":
         raise ConfigError("--leads matches leads to accounts; --object does not apply")
+    if (learn_weights or apply_learned) and (leads or chosen.kind != "duckdb"):
+        raise ConfigError("--learn-weights and --apply-learned are for deduplication on the default engine "
+                          "(not --leads, --engine duckdb)")
     if leads:
         if chosen.kind != "duckdb":
             raise ConfigError("--leads runs on the default engine only (--engine duckdb)")
@@ -54,7 +59,7 @@ def dedupe(
         raise ConfigError("--account-key, --against-contacts and --contact-key are only used with --leads")
     summary = run_dedupe(input_path, key, out, pairs=pairs, review=review, against=against, decisions=decisions,
                          golden=golden, sheet=sheet, masked=not unmasked, rules=rules, object_name=object_name,
-                         engine=chosen)
+                         engine=chosen, learn=learn_weights, apply_learned=apply_learned)
     _render(summary, as_json)
     return ExitCode.OK
 
@@ -104,6 +109,15 @@ def _render(summary: dict, as_json: bool) -> None:
     columns = ("rule", "pairs", "new_pairs", "skipped_keys")
     rows = [[row["rule"], *(f"{row[c]:,}" for c in columns[1:])] for row in summary["blocks"]]
     print_table("blocking", columns, rows, right=columns[1:])
+    if "learned_weights" in summary:
+        learned = summary["learned_weights"]
+        columns = ("field", "level", "pairs", "default", "learned", "m", "u")
+        rows = [[row["field"], level, f"{row['pairs']:,}", f"{row['default']:+.1f}",
+                 "" if row["learned"] is None else f"{row['learned']:+.1f}", f"{row['m']:.4f}", f"{row['u']:.2e}"]
+                for level, row in learned["levels"].items()]
+        state = "converged" if learned["converged"] else "not converged"
+        print_table(f"learned weights (EM, {learned['iterations']} iterations, {state}; decisions use the "
+                    f"{summary['weights']} weights)", columns, rows, right=columns[2:])
     line = (f"{summary['records']:,} records → {summary['clusters']:,} clusters; {summary['candidate_pairs']:,} candidate "
             f"pairs, {summary['matches']:,} matches, {summary['reviews']:,} to review "
             f"({summary['seconds']['total']:.1f} s) → {summary['out']}")

@@ -47,6 +47,7 @@ class DedupeSettings:
     memory_limit: str | None = None
     score_batch: int = 500_000  # candidate pairs scored at a time
     compare: str = "company"  # the comparison set (crmtool.config.dedupe.COMPARE_SETS): company or contact
+    u_sample: int = 0  # random record pairs whose patterns give u for learned weights (learn.random_u); 0: none
 
     def __post_init__(self) -> None:
         from crmtool.config.dedupe import COMPARE_SETS
@@ -86,11 +87,14 @@ class DedupeResult:
     """What a dedupe run found. `clusters`, `blocks` and `stats` are built by the run; `pairs`, `golden` and
     `review` on first use (a caller that wants clusters only never pays for a million golden rows)."""
 
-    def __init__(self, clusters: pd.DataFrame, blocks: list[dict], stats: dict, build: _Outputs):
+    def __init__(self, clusters: pd.DataFrame, blocks: list[dict], stats: dict, build: _Outputs, *,
+                 pattern_counts: np.ndarray | None = None, random_u: dict | None = None):
         self.clusters = clusters  # one row per input row: key, cluster_id, is_survivor, reasons (+ matched_account)
         self.blocks = blocks
         self.stats = stats
         self._build = build
+        self.pattern_counts = pattern_counts  # every candidate pair (kept or not) per comparison pattern
+        self.random_u = random_u  # with settings.u_sample: u per field and level from random pairs (learn.random_u)
 
     @cached_property
     def pairs(self) -> pd.DataFrame:
@@ -157,8 +161,15 @@ def dedupe(table: pd.DataFrame, key: str, settings: DedupeSettings | None = None
         del block_keys
         timings["blocking"] = time.perf_counter() - t
         t = time.perf_counter()
-        pairs = _score(blocked.batches(settings.score_batch), pair_keys, fp, settings, comparison)
+        pairs, pattern_counts = _score(blocked.batches(settings.score_batch), pair_keys, fp, settings, comparison)
     timings["scoring"] = time.perf_counter() - t
+    random = None
+    if settings.u_sample:
+        from crmtool.dedupe.learn import random_u
+
+        likely = pairs.weight >= settings.thresholds.review_at
+        random = random_u(pair_keys, len(everything), comparison, sample=settings.u_sample,
+                          exclude=(pairs.a[likely], pairs.b[likely]))
     constraints = comparison.constraints(pair_keys, settings.hard_rules)
     del pair_keys
     release_memory()
@@ -191,7 +202,7 @@ def dedupe(table: pd.DataFrame, key: str, settings: DedupeSettings | None = None
         "matches": int((pairs.decision == _MATCH).sum()), "reviews": len(build.open_questions()),
         "clusters": _distinct(label[:n_new], len(everything)), "seconds": {k: round(v, 3) for k, v in timings.items()},
     }
-    return DedupeResult(cluster_frame, blocked.counts, stats, build)
+    return DedupeResult(cluster_frame, blocked.counts, stats, build, pattern_counts=pattern_counts, random_u=random)
 
 
 @dataclass
@@ -343,12 +354,15 @@ def _tables(settings: DedupeSettings) -> _Tables:
     return _TABLES[cache_key]
 
 
-def _score(batches, pair_keys, fp, settings, comparison: Comparison) -> _Pairs:
-    """Score candidate pairs batch by batch, keeping only what the outputs need (see the module docstring)."""
+def _score(batches, pair_keys, fp, settings, comparison: Comparison) -> tuple[_Pairs, np.ndarray]:
+    """Score candidate pairs batch by batch, keeping only what the outputs need (see the module docstring);
+    and every candidate pair's count per pattern (for learned weights)."""
     from crmtool.dedupe.decide import decide
     from crmtool.dedupe.decisions import answers
 
     tables = _tables(settings)
+    n_patterns = tables.patterns.level_set.n_patterns
+    counts = [np.zeros(n_patterns, dtype=np.int64)]
     parts = [_Pairs(*(np.zeros(0, dtype=t) for t in (np.int32, np.int32, np.int16, np.float32, np.int8, np.int8)))]
 
     def one(batch) -> _Pairs:
@@ -358,6 +372,7 @@ def _score(batches, pair_keys, fp, settings, comparison: Comparison) -> _Pairs:
         weight = tables.patterns.weight[pattern].astype(np.float32)
         decision, rule = decide(tables.decisions, pattern, answers(fp, a, b, settings.decisions) if fp is not None else None)
         keep = (weight >= settings.thresholds.floor) | (decision != _NON_MATCH) | (rule != 0)
+        counts.append(np.bincount(pattern, minlength=n_patterns))  # list.append is atomic across threads
         return _Pairs(a[keep], b[keep], pattern[keep], weight[keep], decision[keep], rule[keep])
 
     if settings.processes > 1:  # batches side by side in threads (numpy, Arrow and rapidfuzz release the GIL), in order
@@ -373,7 +388,8 @@ def _score(batches, pair_keys, fp, settings, comparison: Comparison) -> _Pairs:
             parts.extend(future.result() for future in running)
     else:
         parts.extend(one(batch) for batch in batches)
-    return _Pairs(*(np.concatenate([getattr(p, f) for p in parts]) for f in ("a", "b", "pattern", "weight", "decision", "rule")))
+    pairs = _Pairs(*(np.concatenate([getattr(p, f) for p in parts]) for f in ("a", "b", "pattern", "weight", "decision", "rule")))
+    return pairs, np.sum(counts, axis=0)
 
 
 def _distinct(values: np.ndarray, bound: int) -> int:

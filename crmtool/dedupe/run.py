@@ -119,11 +119,15 @@ def run_dedupe(input_path: str | Path, key: str, out: str | Path, *, pairs: str 
                decisions: str | Path | None = None, golden: str | Path | None = None,
                sheet: str | None = None, processes: int | None = None, masked: bool = True,
                rules: str | Path | None = None, object_name: str = "accounts",
-               engine: "EngineConfig | None" = None) -> dict:
+               engine: "EngineConfig | None" = None, learn: bool = False, apply_learned: bool = False,
+               u_sample: int = 200_000) -> dict:
     """Deduplicate one input file of `object_name` records (accounts: companies; contacts: people);
     write CLUSTERS (and PAIRS, the review workbook, golden records).
     `rules`: a dedupe rules file over the object's built-in rules (crmtool.config.dedupe).
-    `engine`: where it runs (default: in-process DuckDB; crmtool.dedupe.engines)."""
+    `engine`: where it runs (default: in-process DuckDB; crmtool.dedupe.engines).
+    `learn`: also estimate m/u per level by EM (crmtool.dedupe.learn; u from `u_sample` random pairs, held
+    fixed) and report them as `learned_weights`; `apply_learned`: decide with the learned weights (the run is
+    scored again with them in place of the configured weights of the levels learned)."""
     from crmtool.config.engine import EngineConfig
     from crmtool.dedupe.decisions import DEFAULT_FILE, load_decisions
     from crmtool.dedupe.engines import dedupe_on
@@ -139,10 +143,25 @@ def run_dedupe(input_path: str | Path, key: str, out: str | Path, *, pairs: str 
     store_path = Path(decisions) if decisions else Path(out).parent / DEFAULT_FILE
     settings = DedupeSettings.from_rules(effective, decisions=load_decisions(store_path),
                                    processes=processes or os.cpu_count() or 1)
+    defaults = dict(settings.weights.levels)
     store = load_accounts(against, object_name) if against else None
     if store is not None and key not in store.columns:
         raise ConfigError(f"--against {against}: its {object_name} have no column '{key}' to identify them")
+    if apply_learned and not learn:
+        raise ConfigError("--apply-learned applies the weights --learn-weights learns: give both")
+    if learn:
+        settings.u_sample = u_sample
     result = dedupe_on(engine or EngineConfig(), table, key, settings, store=store)
+    learned = None
+    if learn:
+        learned = _learned(result, settings, len(table), 0 if store is None else len(store))
+        if apply_learned:
+            from dataclasses import replace
+
+            from crmtool.dedupe.scoring import Weights
+
+            settings = replace(settings, weights=Weights({**settings.weights.levels, **learned.weights}), u_sample=0)
+            result = dedupe_on(engine or EngineConfig(), table, key, settings, store=store)
     clusters = result.clusters.copy()
     clusters["is_survivor"] = clusters["is_survivor"].map({True: "true", False: "false"})
     write_table(clusters, out)
@@ -160,4 +179,29 @@ def run_dedupe(input_path: str | Path, key: str, out: str | Path, *, pairs: str 
                "rules": str(rules) if rules else "built-in"}
     if store is not None:
         summary["matched_accounts"] = int(result.clusters["matched_account"].notna().sum())
+    if learned is not None:
+        summary["weights"] = "learned" if apply_learned else "configured"
+        summary["learned_weights"] = learned_summary(learned, defaults)
     return summary
+
+
+def _learned(result, settings, n_new: int, n_store: int):
+    """EM's weights for one run's candidate pairs (crmtool.dedupe.learn), u from its random pairs."""
+    from crmtool.dedupe.learn import learn_weights
+    from crmtool.dedupe.scoring import LEVEL_SETS
+
+    if result.pattern_counts is None or result.random_u is None:
+        raise ConfigError("--learn-weights runs on the default engine only (--engine duckdb)")
+    all_pairs = n_new * (n_new - 1) // 2 + n_new * n_store  # the pairs a run may compare
+    candidates = int(result.pattern_counts.sum())
+    return learn_weights(result.pattern_counts, LEVEL_SETS[settings.compare], u=result.random_u, all_pairs=all_pairs,
+                         start=settings.weights.levels, lam=min(0.1, max(candidates, 1) / max(all_pairs, 1)))
+
+
+def learned_summary(learned, defaults: dict[str, float]) -> dict:
+    """The summary's `learned_weights`: EM's state, and per level its pairs, default, learned weight, m and u."""
+    info = learned.to_dict()
+    for level, row in info["levels"].items():
+        row["default"] = defaults.get(level, 0.0)
+    info["log_likelihood"] = [round(v, 3) for v in info["log_likelihood"]]
+    return info
