@@ -2,7 +2,7 @@
 
 The input is the run's comparison patterns aggregated into counts (one count per distinct pattern,
 `DedupeResult.pattern_counts`), so an EM step costs the same at a thousand or a million pairs. The
-model: each candidate pair is a match with probability λ; given match (non-match) its fields' levels
+model: each pair is a match with probability λ; given match (non-match) its fields' levels
 are independent, level l of field f with probability m[f][l] (u[f][l]). A field at digit 0 ("says
 nothing", e.g. a missing value) is not modelled: it is taken to be as likely for matches as for
 non-matches, so it cancels, as its weight 0 says. A field with a single level (branch) has m = u = 1
@@ -10,7 +10,8 @@ over its levels and learns nothing.
 
 u is better taken from uniformly random record pairs (`random_u`, Splink's
 estimate_u_using_random_sampling: nearly all of them are non-matches) and held fixed, so that EM only
-estimates m and λ; the CLI does so. Probabilities get a pseudo-count (`FLOOR`) so that a level with no
+estimates m and λ; the CLI does so, with the record pairs blocking did not compare in the model as
+non-matches patterned like the random pairs (`all_pairs`). Probabilities get a pseudo-count (`FLOOR`) so that a level with no
 pairs has a small probability, never 0, and no weight is infinite or NaN.
 """
 
@@ -35,15 +36,11 @@ class LearnedWeights:
     u: dict[str, dict[str, float]]
     weights: dict[str, float]  # log2(m/u) per learned level (pairs of it among the modelled ones), within ±WEIGHT_CAP
     pairs: dict[str, int]  # candidate pairs per level (every level of the set)
-    lam: float  # λ: the share of candidate pairs that are matches
+    lam: float  # λ: the share of the modelled pairs (candidates, or all record pairs with `all_pairs`) that match
     log_likelihood: list[float] = field(default_factory=list)  # per iteration, before its M-step
     iterations: int = 0
     converged: bool = False
     u_fixed: bool = False
-
-    def learned(self) -> dict[str, float]:
-        """The learned weights of the levels the data says something about (modelled pairs, fields with 2+ levels)."""
-        return dict(self.weights)
 
     def to_dict(self) -> dict:
         return {"lambda": self.lam, "iterations": self.iterations, "converged": self.converged,
