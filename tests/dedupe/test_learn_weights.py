@@ -180,3 +180,14 @@ def test_apply_learned_needs_learn_weights(cli, generated, tmp_path):
     result = cli("dedupe", path, "--key", "record_id", "--out", tmp_path / "c.csv", "--apply-learned")
     assert result.code != ExitCode.OK
     assert "--learn-weights" in result.stderr
+
+
+def test_pattern_counts_hold_every_candidate_pair_in_any_batch(generated):
+    from crmtool.dedupe.pipeline import DedupeSettings, dedupe
+
+    records = generated[0].head(1500).astype("string")
+    whole = dedupe(records, "record_id", DedupeSettings(processes=1))
+    batched = dedupe(records, "record_id", DedupeSettings(processes=3, score_batch=100, u_sample=5000))
+    assert whole.pattern_counts.sum() == whole.stats["candidate_pairs"] >= len(whole.pairs) > 0
+    assert np.array_equal(whole.pattern_counts, batched.pattern_counts)
+    assert whole.random_u is None and 0 < batched.random_u.sum() <= 5000
