@@ -78,13 +78,13 @@ def check_characters(codes) -> tuple:
     (two uint8 arrays), each computed from the code's own characters as the scalar functions do."""
     import numpy as np
 
-    alnum, value = np.zeros(256, np.int64), np.zeros(256, np.int64)
+    alnum, value = np.zeros(256, np.int32), np.zeros(256, np.int32)
     for ch, v in _ALNUM_VALUE.items():
         alnum[ord(ch)] = v
     for ch, v in _USCC_VALUE.items():
         value[ord(ch)] = v
-    org = (alnum[codes[:, 8:16]] * np.array(ORG_WEIGHTS)).sum(axis=1)
-    total = (value[codes[:, :17]] * np.array(USCC_WEIGHTS)).sum(axis=1)
+    org = np.einsum("ij,j->i", alnum[codes[:, 8:16]], np.array(ORG_WEIGHTS, np.int32))
+    total = np.einsum("ij,j->i", value[codes[:, :17]], np.array(USCC_WEIGHTS, np.int32))
     org_chars = np.frombuffer(ORG_CHECK_CHARS.encode(), np.uint8)
     uscc_chars = np.frombuffer(USCC_CHARSET.encode(), np.uint8)
     return org_chars[(11 - org % 11) % 11], uscc_chars[(31 - total % 31) % 31]

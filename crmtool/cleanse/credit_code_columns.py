@@ -6,7 +6,8 @@ ideographic space and full-width ASCII forms (whose NFKC is one ASCII character 
 letters and digits, only the separators the rule drops that are ASCII (space - _ . / \\), which
 after normalisation (NFKC, upper case, separators dropped, O → 0 and I → 1) are either 18 characters
 of the GB 32100 set (both check characters computed in numpy by `canon.uscc.check_characters`; the
-registration authority and division decoded once per distinct head, as the rule caches it) or of a
+registration authority read once per distinct first two characters, the division by
+`divisions.divisions_of`) or of a
 length no identifier has (the length error). Left to the check: 9 and 15 characters (the older
 identifiers), 18 with a character outside the set, and anything else.
 """
@@ -19,13 +20,13 @@ import pyarrow.compute as pc
 
 from crmtool.canon.uscc import USCC_SHAPE, check_characters
 from crmtool.cleanse.columnwise import chars, concat, fixed_width, mask, matches, per_key, where
-from crmtool.cleanse.credit_code import ATTRIBUTES, _decode_head
+from crmtool.cleanse.credit_code import ATTRIBUTES, authority_of
+from crmtool.cleanse.divisions import divisions_of
 from crmtool.cleanse.rule import CONTENT, NOTATION, Settled, SettledFinding
 from crmtool.issues import Severity
 
 _PLAIN = r"^[\x{20}-\x{7e}\x{3000}\x{ff01}-\x{ff5e}]*$"
 _ALLOWED = r"^[0-9A-Za-z \-_./\\]*$"  # after NFKC
-_HEAD = ("code_type", "authority", "org_type", "division_code", "province", "city", "district")
 
 
 def settle_credit_codes(values: pa.Array) -> Settled:
@@ -67,7 +68,10 @@ def settle_credit_codes(values: pa.Array) -> Settled:
     valid[at[good]] = True
     codes = codes.filter(pa.array(good))
     at = at[good]
-    head = per_key(pc.utf8_slice_codeunits(codes, 0, 8), _head, _HEAD)
+    head = per_key(pc.utf8_slice_codeunits(codes, 0, 2), authority_of, ("authority", "org_type"))
+    head["code_type"] = pa.repeat(pa.scalar("uscc", pa.string()), len(codes))
+    head["division_code"] = pc.utf8_slice_codeunits(codes, 2, 8)
+    head.update(divisions_of(head["division_code"]))
     head["org_code"] = concat(pc.utf8_slice_codeunits(codes, 8, 16), "-", pc.utf8_slice_codeunits(codes, 16, 17))
     no_authority, no_division = mask(pc.is_null(head["authority"])), mask(pc.is_null(head["province"]))
     findings.append(SettledFinding(
@@ -86,9 +90,6 @@ def settle_credit_codes(values: pa.Array) -> Settled:
                    where(confused, CONTENT, NOTATION), attrs, [f for f in findings if len(f.hits)])
 
 
-def _head(head8: str) -> tuple:
-    decoded = _decode_head(head8)
-    return tuple(decoded[name] for name in _HEAD)
 
 
 def _listed(messages: pa.Array) -> list[str]:

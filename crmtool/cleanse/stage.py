@@ -72,6 +72,10 @@ def _settle_for(kind: str) -> "Callable[[pa.Array], Settled] | None":
         from crmtool.cleanse.credit_code_columns import settle_credit_codes
 
         return settle_credit_codes
+    if kind == "email":
+        from crmtool.cleanse.email_columns import settle_emails
+
+        return settle_emails
     return None
 
 
