@@ -76,6 +76,12 @@ def _settle_for(kind: str) -> "Callable[[pa.Array], Settled] | None":
         from crmtool.cleanse.email_columns import settle_emails
 
         return settle_emails
+    if kind in ("phone", "mobile", "landline"):
+        from functools import partial
+
+        from crmtool.cleanse.phone_columns import settle_phones
+
+        return partial(settle_phones, expected=None if kind == "phone" else kind)
     return None
 
 

@@ -162,3 +162,76 @@ def test_divisions_of_equals_division_of():
     got = divisions_of(pa.array(codes, type=pa.large_string()))
     for name, attr in (("province", "province"), ("city", "city"), ("district", "county")):
         assert got[name].to_pylist() == [getattr(d, attr) if (d := division_of(c)) else None for c in codes], name
+
+
+def phones(n: int, seed: int = 5) -> list[str]:
+    rnd = random.Random(seed)
+    areas = ["010", "020", "021", "0755", "0571", "0512", "0311", "0871", "0991", "0898"]
+    out = []
+    for i in range(n):
+        if i % 3:
+            number = rnd.choice("3456789") + "".join(rnd.choice("0123456789") for _ in range(9))
+            number = "1" + number
+            national, local = number, number
+        else:
+            area = rnd.choice(areas)
+            local = rnd.choice("2345678") + "".join(rnd.choice("0123456789") for _ in range(7 if len(area) == 3 else
+                                                                                               rnd.choice((6, 7))))
+            number, national = f"{area}-{local}", area[1:] + local
+        shape = i % 19
+        if shape == 1:
+            number = f"+86 {national}"
+        elif shape == 2:
+            number = f"0086{national}"
+        elif shape == 3:
+            number = f"86{national}"
+        elif shape == 4:
+            number = number.translate(FULL_WIDTH)
+        elif shape == 5:
+            number = f"{number} 转{rnd.randrange(1, 999)}"
+        elif shape == 6:
+            number = f"{number}-{rnd.randrange(1, 999)}"
+        elif shape == 7:
+            number = " ".join(national[k:k + 4] for k in range(0, len(national), 4))
+        elif shape == 8:
+            number = local
+        elif shape == 9:
+            number = national[:-1]
+        elif shape == 10:
+            number = national + "7"
+        elif shape == 11:
+            number = number.replace("0", "O", 1)
+        elif shape == 12:
+            number = f"{national}.0"
+        elif shape == 13:
+            number = f"({national[:3]}){national[3:]}"
+        elif shape == 14:
+            number = f"{number}（微信同号）"
+        elif shape == 15:
+            number = f"{number} 13912345678"
+        elif shape == 16:
+            number = f"1.{national[1:]}E+10"
+        elif shape == 17:
+            number = f"400-{rnd.randrange(100, 999)}-{rnd.randrange(1000, 9999)}"
+        elif shape == 18:
+            number = f"  {number}\u3000"
+        out.append(number)
+    return out
+
+
+HAND_PHONES = ["13812345678", "+86 138 1234 5678", "0755-26001234", "(010)62345678", "400-810-8888", "62345678",
+               "010-62345678-801", "13812345678（微信同号）", "1.3800138000E+10", "138OO138000", "17912345678",
+               "8613812345678", "008613812345678", "+8601062345678", "11812345678", "12345", "16212345678",
+               "19912345678", "０７５５－２６００１２３４", "13800138000 13900139000", "138 0013 8000", "0086-10-62345678",
+               "13812345678.0", "+86 (10) 6234 5678", "95588", "12110", "8662345678", "+1 650 253 0000"]
+
+
+@pytest.mark.parametrize("kind", ["phone", "mobile", "landline"])
+def test_phones_column_wise_equal_the_check(kind):
+    assert_same(HAND_PHONES, kind)
+    assert assert_same(phones(40_000), kind) < 0.7
+
+
+@pytest.mark.slow
+def test_a_million_phones_column_wise_equal_the_check():
+    assert_same(phones(1_000_000, seed=7), "phone")

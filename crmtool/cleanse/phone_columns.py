@@ -1,0 +1,256 @@
+"""Phone numbers for a whole column at once: `settle_phones(values, expected=None) -> rule.Settled`.
+
+Settled here, exactly as `phone.check_phone` (and, for a `mobile` or `landline` column, its type
+check) says (tests/cleanse/test_vector_rules.py holds the two to each other): one number per cell,
+written in digits, spaces, dashes, brackets and a leading +, in ASCII or full width (NFKC), Excel's
+trailing `.0` allowed, that the rule's fast path reads and finds valid:
+
+- the national significant number is what `phone._FAST` leaves, decided without its look-arounds:
+  +86 or 0086 or (before an 11-digit mobile) 86 off, then one trunk 0, then 5-12 digits not starting
+  0, 11, 12, 179 or 86; every step of that regular expression has one way to succeed, so where these
+  steps succeed it gives the same number, and where they do not the value goes to the check;
+- the type is libphonenumber's Chinese number plan, the same patterns and possible lengths that
+  `phone._national_type` tries, in its order, run by RE2 (libphonenumber's patterns are written for it);
+- carrier and region: a mobile's from its segment (号段) as `phone._segment` reads it, with the
+  prefix tables of phonenumbers searched column-wise by prefix length, each distinct geocoder
+  description read once, and phone.dat's index searched with numpy for the segments phonenumbers
+  places only in 中国; other numbers' regions from the same prefix search.
+
+Left to the check: several numbers, extensions, notes, labels, letters, scientific notation, a local
+number without its area code, anything invalid on the fast path, and any other character.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from crmtool.cleanse.columnwise import concat, mask, matches, per_key, where
+from crmtool.cleanse.phone import (
+    _TYPES,
+    _UNKNOWN,
+    _cn_plan,
+    _dat_index,
+    _described_region,
+    _prefix_tables,
+    dat_place,
+    dat_record,
+)
+from crmtool.cleanse.rule import CONTENT, NOTATION, Settled, SettledFinding
+from crmtool.issues import Severity
+
+_PLAIN = r"^[\x{20}-\x{7e}\x{3000}\x{ff01}-\x{ff5e}]*$"
+_SHAPE = r"^[0-9+() \-]+(?:\.0)?$"  # after NFKC and the spaces
+_DASH_EXTENSION = r"^0[0-9]{2,3}[- ]?[0-9]{7,8}-[0-9]{1,5}$"  # phone._DASH_EXTENSION, for a text of these
+_NATIONAL = r"^[1-9][0-9]{4,11}$"
+_NOT_NATIONAL = r"^(?:1[12]|179|86)"
+_SAME_DIGITS = pa.array(["", "0", "86", "860", "0086", "00860"], type=pa.large_string())  # phone._same_digits
+ATTRS = ("phone_type", "e164", "extension", "carrier", "province", "city", "region_source", "count")
+
+
+def settle_phones(values: pa.Array, expected: str | None = None) -> Settled:
+    if _prefix_tables() is None:  # phonenumberslite: the check reads carriers and regions its own way
+        return Settled(np.zeros(0, np.int64), pa.array([], pa.string()), np.zeros(0, bool), pa.array([], pa.string()))
+    plain = np.flatnonzero(matches(values, _PLAIN))
+    text = pc.utf8_normalize(values.take(pa.array(plain)), "NFKC")
+    text = pc.replace_substring_regex(pc.utf8_trim(text, " "), " {2,}", " ")
+    keep = matches(text, _SHAPE) & ~_several(text) & ~matches(text, r"\)$") & ~matches(text, _DASH_EXTENSION)
+    digits = pc.replace_substring_regex(pc.replace_substring_regex(text, r"[ \-()]+", ""), r"\.0$", "")
+    national, keep = _national(digits, keep)
+    kinds = _types(national, keep)
+    keep &= kinds != _UNKNOWN
+    kind = pa.array([_TYPES.get(k, "other") for k in range(100)], pa.string()).take(pa.array(np.where(keep, kinds, 0)))
+    length = np.asarray(pc.fill_null(pc.utf8_length(national), 0))
+    mobile = mask(pc.equal(kind, "mobile"))
+    # phone._without_area_code: a 7-8 digit number that is no mobile, written without 0, + or 86 first
+    keep &= ~(~mobile & (length >= 7) & (length < 9) & ~matches(text, r"^(?:0|\+|86|\(0)"))
+    positions = plain[keep]
+    take = pa.array(np.flatnonzero(keep))
+    national, kind, mobile, text = national.take(take), kind.take(take), mobile[keep], text.take(take)
+    carrier, province, city, source = _places(national, mobile)
+    e164 = concat("+86", national)
+    written = pc.replace_substring_regex(pc.replace_substring_regex(text, r"\.0$", ""), r"[^0-9]", "")
+    # phone._same_digits: the digits as written are the number's, give or take +86 / 0086 / a trunk 0
+    same = mask(_ends_with(written, national)) & mask(pc.is_in(_head(written, national), value_set=_SAME_DIGITS))
+    n = len(positions)
+    attrs = {"phone_type": kind, "e164": e164, "extension": pa.nulls(n, pa.string()), "carrier": carrier,
+             "province": province, "city": city, "region_source": source,
+             "count": pa.repeat(pa.scalar("1", pa.string()), n)}
+    findings = []
+    if expected is not None:
+        other = np.flatnonzero(~mask(pc.equal(kind, expected)))
+        findings.append(SettledFinding("phone.type_mismatch", Severity.WARNING, other,
+                                       concat("a ", kind.take(pa.array(other)), f" number in a {expected} column")
+                                       .to_pylist()))
+    return Settled(positions, e164, np.ones(n, bool), where(same, NOTATION, CONTENT), attrs,
+                   [f for f in findings if len(f.hits)])
+
+
+def _several(text: pa.Array) -> np.ndarray:
+    """phone.split_numbers' single-space split: two or more tokens, each with seven digits or more."""
+    tokens = pc.split_pattern(text, " ")
+    counts = np.asarray(pc.list_value_length(tokens))
+    flat = pc.list_flatten(tokens)
+    digits = np.asarray(pc.utf8_length(pc.replace_substring_regex(flat, r"[^0-9]", "")))
+    starts = np.concatenate([[0], np.cumsum(counts)[:-1]]) if len(counts) else np.zeros(0, np.int64)
+    fewest = np.minimum.reduceat(digits, starts) if len(digits) else np.zeros(0, np.int64)
+    return (counts > 1) & (fewest >= 7)
+
+
+def _national(digits: pa.Array, keep: np.ndarray) -> tuple[pa.Array, np.ndarray]:
+    """phone._FAST's national number, where its steps succeed (see the module docstring)."""
+    plus86, zero86 = mask(pc.starts_with(digits, "+86")), mask(pc.starts_with(digits, "0086"))
+    mobile86 = matches(digits, r"^861[3-9][0-9]{9}$")
+    cut = np.where(plus86, 3, np.where(zero86, 4, np.where(mobile86, 2, 0)))
+    rest = _slice_from(digits, cut)
+    trunk = mask(pc.starts_with(rest, "0"))
+    rest = _slice_from(rest, trunk.astype(np.int64))
+    keep = keep & matches(rest, _NATIONAL) & ~matches(rest, _NOT_NATIONAL)
+    return rest, keep
+
+
+def _slice_from(values: pa.Array, starts: np.ndarray) -> pa.Array:
+    """values[i][starts[i]:] for ASCII strings (a few distinct starts)."""
+    out = values
+    for start in np.unique(starts).tolist():
+        if start:
+            out = where(starts == start, pc.utf8_slice_codeunits(values, start), out)
+    return out
+
+
+def _ends_with(values: pa.Array, suffixes: pa.Array) -> pa.Array:
+    """values[i].endswith(suffixes[i]) for ASCII strings."""
+    n = np.asarray(pc.utf8_length(values)) - np.asarray(pc.utf8_length(suffixes))
+    return pc.and_(pa.array(n >= 0), pc.equal(_slice_from(values, np.maximum(n, 0)).cast(pa.large_string()),
+                                              suffixes.cast(pa.large_string())))
+
+
+def _head(values: pa.Array, suffixes: pa.Array) -> pa.Array:
+    """values[i][:len(values[i]) - len(suffixes[i])] for ASCII strings."""
+    n = np.maximum(np.asarray(pc.utf8_length(values)) - np.asarray(pc.utf8_length(suffixes)), 0)
+    out = values
+    for stop in np.unique(n).tolist():
+        out = where(n == stop, pc.utf8_slice_codeunits(values, 0, stop), out)
+    return out.cast(pa.large_string())
+
+
+def _places(national: pa.Array, mobile: np.ndarray) -> tuple[pa.Array, pa.Array, pa.Array, pa.Array]:
+    """(carrier, province, city, region source) per number, as `phone.parse_one` finds them: what
+    phonenumbers' prefix tables and phone.dat say depends on the first seven digits only, so it is
+    worked out once per distinct seven."""
+    none = pa.scalar(None, pa.string())
+    encoded = pc.dictionary_encode(pc.utf8_slice_codeunits(national, 0, 7))
+    keys = encoded.dictionary
+    full = concat("86", keys)
+    geo, carriers = _prefix_arrays()
+    description = pc.coalesce(_longest(full, geo), pa.scalar("中国", pa.string()))
+    described = per_key(description, _described_fields, ("found", "province", "city", "source"))
+    carrier = _longest(full, carriers)
+    dat = _dat_fields(keys)
+
+    def rows(per_key_values: pa.Array) -> pa.Array:
+        return per_key_values.take(encoded.indices)
+
+    found = mask(pc.is_valid(rows(described["found"])))
+    from_dat = mobile & ~found
+    province = where(found, rows(described["province"]), where(from_dat, rows(dat["province"]), none))
+    city = where(found, rows(described["city"]), where(from_dat, rows(dat["city"]), none))
+    source = where(found, rows(described["source"]), where(from_dat, rows(dat["source"]), none))
+    named = rows(carrier)
+    carrier = where(mobile, where(mask(pc.greater(pc.utf8_length(named), 0)), named, rows(dat["carrier"])), none)
+    return carrier, province, city, source
+
+
+def _described_fields(description: str) -> tuple:
+    found = _described_region(description)
+    return ("1", *found) if found is not None else (None, None, None, None)
+
+
+@cache
+def _prefix_arrays():
+    """phonenumbers' geocoding and carrier prefixes that start with 86 and have a Chinese name, per
+    prefix length: {length: (prefixes, names)}, for `_longest`."""
+    tables = _prefix_tables()
+    out = []
+    for data, _ in tables:
+        by_length: dict[int, tuple[list, list]] = {}
+        for prefix, names in data.items():
+            if prefix.startswith("86") and names.get("zh") is not None:
+                keys, values = by_length.setdefault(len(prefix), ([], []))
+                keys.append(prefix)
+                values.append(names["zh"])
+        out.append({n: (pa.array(k, pa.large_string()), pa.array(v, pa.string())) for n, (k, v) in by_length.items()})
+    return tuple(out)
+
+
+def _longest(full: pa.Array, table: dict) -> pa.Array:
+    """`phone._prefix_name` column-wise: the name of each value's longest prefix in the table (null
+    where there is none; the scalar function answers "")."""
+    out = pa.nulls(len(full), pa.string())
+    for length in sorted(table):
+        keys, names = table[length]
+        at = pc.index_in(pc.utf8_slice_codeunits(full, 0, length), value_set=keys)
+        out = pc.coalesce(names.take(at), out)
+    return out
+
+
+@cache
+def _dat_entries():
+    """phone.dat's index as numpy: (segments, record offsets, carrier kinds), sorted by segment."""
+    index = _dat_index()
+    if index is None:
+        return None
+    dat, segments = index
+    layout = np.dtype([("segment", "<i4"), ("offset", "<i4"), ("kind", "u1")])
+    entries = np.frombuffer(dat.buf, layout, count=dat.phone_record_count, offset=dat.first_phone_record_offset)
+    return np.asarray(segments, np.int64), entries["offset"].astype(np.int64), entries["kind"].astype(np.int64)
+
+
+def _dat_fields(segments: pa.Array) -> dict[str, pa.Array]:
+    """phone.dat's carrier, province, city and source per 7-digit segment (`phone._dat_region`,
+    `phone._dat_carrier`), null where it has no entry."""
+    names = ("carrier", "province", "city", "source")
+    entries = _dat_entries()
+    if entries is None or not len(segments):
+        return {name: pa.nulls(len(segments), pa.string()) for name in names}
+    keys, offsets, kinds = entries
+    wanted = np.asarray(pc.cast(segments, pa.int64()))
+    at = np.minimum(np.searchsorted(keys, wanted), len(keys) - 1)
+    hit = keys[at] == wanted
+    record = pa.array(np.where(hit, offsets[at] * 256 + kinds[at], -1))
+    return per_key(record, _dat_answer, names)
+
+
+def _dat_answer(record: int) -> tuple:
+    if record < 0:
+        return None, None, None, None
+    found = dat_record(record // 256, record % 256)
+    return (found["phone_type"], *dat_place(found["province"], found["city"]))
+
+
+def _types(national: pa.Array, keep: np.ndarray) -> np.ndarray:
+    """phone._national_type column-wise: a PhoneNumberType value per entry (_UNKNOWN where not kept)."""
+    general, specials, fixed, mobile, same_pattern = _cn_plan()
+    length = np.asarray(pc.fill_null(pc.utf8_length(national), 0))
+
+    def hit(matcher) -> np.ndarray:
+        if matcher is None:
+            return np.zeros(len(national), bool)
+        lengths, fullmatch = matcher
+        ok = np.isin(length, list(lengths)) if lengths else np.ones(len(national), bool)
+        return ok & matches(national, f"^(?:{fullmatch.__self__.pattern})$")
+
+    out = np.full(len(national), _UNKNOWN, np.int64)
+    open_ = keep & hit(general)
+    for kind, matcher in specials:
+        found = open_ & hit(matcher)
+        out[found], open_ = kind, open_ & ~found
+    is_fixed, is_mobile = hit(fixed), hit(mobile)
+    out[open_ & is_fixed] = 2 if same_pattern else 0
+    if not same_pattern:
+        out[open_ & is_fixed & is_mobile] = 2
+        out[open_ & ~is_fixed & is_mobile] = 1
+    return out
