@@ -42,13 +42,17 @@ from crmtool.cleanse.phone import (
 from crmtool.cleanse.rule import CONTENT, NOTATION, Settled, SettledFinding
 from crmtool.issues import Severity
 
-_PLAIN = r"^[\x{20}-\x{7e}\x{3000}\x{ff01}-\x{ff5e}]*$"
-_SHAPE = r"^[0-9+() \-]+(?:\.0)?$"  # after NFKC and the spaces
-_DASH_EXTENSION = r"^0[0-9]{2,3}[- ]?[0-9]{7,8}-[0-9]{1,5}$"  # phone._DASH_EXTENSION, for a text of these
+_PLAIN = r"^[\x{20}-\x{7e}\x{3000}\x{3001}\x{ff01}-\x{ff5e}\x{4e00}-\x{9fff}]*$"  # NFKC: the same in every version
+_LEFT = r"ext=|[或和及@OoIl]|^\s*[0-9](?:\.[0-9]+)?[eE]\+?[0-9]{1,2}\s*$"  # phone._SPLIT's look-arounds, e-mails,
+# look-alike letters, Excel's scientific display
+_LABEL = r"(?i)^(?:电话|手机|座机|固话|tel|mobile|phone|fax|传真)"  # phone._LABEL
+_NOTE = r"\s*[(（][^0-9()（）]{1,12}[)）]$"  # phone._NOTE
+_EXTENSION = r"(?i)^(?P<bare>.*?)\s*(?:转|分机|;?\s*ext[.=]?|extension|x|#)\s*(?P<ext>[0-9]{1,6})\s*$"  # its search
+_DASH_EXTENSION = r"^(?P<bare>0[0-9]{2,3}[- ]?[0-9]{7,8})-(?P<ext>[0-9]{1,5})$"
 _NATIONAL = r"^[1-9][0-9]{4,11}$"
 _NOT_NATIONAL = r"^(?:1[12]|179|86)"
 _SAME_DIGITS = pa.array(["", "0", "86", "860", "0086", "00860"], type=pa.large_string())  # phone._same_digits
-ATTRS = ("phone_type", "e164", "extension", "carrier", "province", "city", "region_source", "count")
+_NONE = pa.scalar(None, pa.string())
 
 
 def settle_phones(values: pa.Array, expected: str | None = None) -> Settled:
@@ -56,48 +60,118 @@ def settle_phones(values: pa.Array, expected: str | None = None) -> Settled:
         return Settled(np.zeros(0, np.int64), pa.array([], pa.string()), np.zeros(0, bool), pa.array([], pa.string()))
     plain = np.flatnonzero(matches(values, _PLAIN))
     text = pc.utf8_normalize(values.take(pa.array(plain)), "NFKC")
-    text = pc.replace_substring_regex(pc.utf8_trim(text, " "), " {2,}", " ")
-    keep = matches(text, _SHAPE) & ~_several(text) & ~matches(text, r"\)$") & ~matches(text, _DASH_EXTENSION)
-    digits = pc.replace_substring_regex(pc.replace_substring_regex(text, r"[ \-()]+", ""), r"\.0$", "")
-    national, keep = _national(digits, keep)
-    kinds = _types(national, keep)
-    keep &= kinds != _UNKNOWN
-    kind = pa.array([_TYPES.get(k, "other") for k in range(100)], pa.string()).take(pa.array(np.where(keep, kinds, 0)))
-    length = np.asarray(pc.fill_null(pc.utf8_length(national), 0))
-    mobile = mask(pc.equal(kind, "mobile"))
-    # phone._without_area_code: a 7-8 digit number that is no mobile, written without 0, + or 86 first
-    keep &= ~(~mobile & (length >= 7) & (length < 9) & ~matches(text, r"^(?:0|\+|86|\(0)"))
-    positions = plain[keep]
-    take = pa.array(np.flatnonzero(keep))
-    national, kind, mobile, text = national.take(take), kind.take(take), mobile[keep], text.take(take)
-    carrier, province, city, source = _places(national, mobile)
-    e164 = concat("+86", national)
-    written = pc.replace_substring_regex(pc.replace_substring_regex(text, r"\.0$", ""), r"[^0-9]", "")
-    # phone._same_digits: the digits as written are the number's, give or take +86 / 0086 / a trunk 0
-    same = mask(_ends_with(written, national)) & mask(pc.is_in(_head(written, national), value_set=_SAME_DIGITS))
+    text = pc.replace_substring_regex(pc.utf8_trim(text, " "), " {2,}", " ")  # text.basic
+    cell, part = _split(text)
+    read = _read(part)
+    # a cell is settled when every number in it is: valid, or a local number without its area code,
+    # at most one of those (the check would keep the last message of several)
+    cells = len(plain)
+    parts = np.bincount(cell, minlength=cells)
+    good_parts = np.bincount(cell, weights=read["good"], minlength=cells).astype(np.int64)
+    read["bad"] = read["local"] | read["unread"]
+    bad_parts = np.bincount(cell, weights=read["bad"], minlength=cells).astype(np.int64)
+    keep = (parts > 0) & (good_parts + bad_parts == parts) & (bad_parts <= 1)
+    keep &= ~matches(text, _LEFT)
+    part_kept = keep[cell]
+    cell, read = cell[part_kept], {k: (v[part_kept] if isinstance(v, np.ndarray) else v.filter(pa.array(part_kept)))
+                                   for k, v in read.items()}
+    renumber = np.cumsum(keep) - 1
+    cell = renumber[cell]
+    positions, parts, good_parts, bad_parts = plain[keep], parts[keep], good_parts[keep], bad_parts[keep]
     n = len(positions)
-    attrs = {"phone_type": kind, "e164": e164, "extension": pa.nulls(n, pa.string()), "carrier": carrier,
-             "province": province, "city": city, "region_source": source,
-             "count": pa.repeat(pa.scalar("1", pa.string()), n)}
+    good = read["good"]
+    good_cell = cell[good]
+    cleans = read["clean"].filter(pa.array(good))
+    offsets = np.concatenate([[0], np.cumsum(np.bincount(good_cell, minlength=n))]).astype(np.int32)
+    joined = pc.binary_join(pa.ListArray.from_arrays(pa.array(offsets), cleans.cast(pa.string())), "; ")
+    first = np.full(n, -1, np.int64)
+    with_good, first_at = np.unique(good_cell, return_index=True)
+    first[with_good] = np.flatnonzero(good)[first_at]  # each cell's first valid number
+    has_good = first >= 0
+    pick = pa.array(np.maximum(first, 0))
+    attrs = {name: where(has_good, read[name].take(pick), _NONE) for name in
+             ("phone_type", "e164", "extension", "carrier", "province", "city", "region_source")}
+    attrs["phone_type"] = where(has_good, attrs["phone_type"], "invalid")
+    attrs["count"] = where(has_good, pa.array(good_parts.astype(str), pa.string()), _NONE)
+    valid = bad_parts == 0
+    changed = np.bincount(cell, weights=read["changed"] & good, minlength=n) > 0
     findings = []
+    bad = np.flatnonzero(read["bad"])
+    why = where(read["local"][bad], concat(read["part"].take(pa.array(bad)),
+                                           ": a local number without its area code (区号); add it from the address"),
+                concat("not a valid phone number: ", read["part"].take(pa.array(bad))))
+    findings.append(SettledFinding("phone.invalid", Severity.ERROR, cell[bad], why.to_pylist(), rank=0))
+    several = np.flatnonzero((parts > 1) & has_good)
+    findings.append(SettledFinding("phone.multiple", Severity.INFO, several,
+                                   [f"{k} numbers in one cell" for k in parts[several].tolist()],
+                                   joined.take(pa.array(several)).to_pylist(), rank=1))
     if expected is not None:
-        other = np.flatnonzero(~mask(pc.equal(kind, expected)))
+        other = np.flatnonzero(valid & ~mask(pc.equal(attrs["phone_type"], expected)))
         findings.append(SettledFinding("phone.type_mismatch", Severity.WARNING, other,
-                                       concat("a ", kind.take(pa.array(other)), f" number in a {expected} column")
-                                       .to_pylist()))
-    return Settled(positions, e164, np.ones(n, bool), where(same, NOTATION, CONTENT), attrs,
+                                       concat("a ", attrs["phone_type"].take(pa.array(other)),
+                                              f" number in a {expected} column").to_pylist(), rank=2))
+    return Settled(positions, where(valid, joined, _NONE), valid, where(changed, CONTENT, NOTATION), attrs,
                    [f for f in findings if len(f.hits)])
 
 
-def _several(text: pa.Array) -> np.ndarray:
-    """phone.split_numbers' single-space split: two or more tokens, each with seven digits or more."""
-    tokens = pc.split_pattern(text, " ")
+def _split(text: pa.Array) -> tuple[np.ndarray, pa.Array]:
+    """phone.split_numbers column-wise: (the cell of each number, the numbers), in the cells' order."""
+    pieces = pc.split_pattern_regex(text, r";|[,/、|]+")
+    cell = np.asarray(pc.list_parent_indices(pieces))
+    piece = pc.utf8_trim(pc.list_flatten(pieces), " ")
+    full = mask(pc.greater(pc.utf8_length(piece), 0))
+    cell, piece = cell[full], piece.filter(pa.array(full))
+    tokens = pc.split_pattern(piece, " ")
     counts = np.asarray(pc.list_value_length(tokens))
     flat = pc.list_flatten(tokens)
     digits = np.asarray(pc.utf8_length(pc.replace_substring_regex(flat, r"[^0-9]", "")))
-    starts = np.concatenate([[0], np.cumsum(counts)[:-1]]) if len(counts) else np.zeros(0, np.int64)
+    starts = np.concatenate([[0], np.cumsum(counts)[:-1]]).astype(np.int64)
     fewest = np.minimum.reduceat(digits, starts) if len(digits) else np.zeros(0, np.int64)
-    return (counts > 1) & (fewest >= 7)
+    several = (counts > 1) & (fewest >= 7)  # "13800138000 13900139000": numbers separated by one space
+    token_of = np.repeat(np.arange(len(piece)), counts)
+    # each piece once, or its tokens where it holds several numbers; pieces in order, tokens in order
+    order_piece = np.flatnonzero(~several)
+    order_token = np.flatnonzero(several[token_of])
+    at = np.concatenate([order_piece, token_of[order_token]])
+    sort = np.argsort(at, kind="stable")
+    values = pa.concat_arrays([piece.filter(pa.array(~several)).cast(pa.large_string()),
+                               flat.take(pa.array(order_token)).cast(pa.large_string())]).take(pa.array(sort))
+    return cell[at[sort]], values
+
+
+def _read(part: pa.Array) -> dict:
+    """phone._read_part column-wise: per number, whether it is valid (`good`) or a local number without
+    its area code (`local`), what the check makes of it, and whether its digits changed."""
+    open_ = ~matches(part, _LABEL) & ~matches(part, _LEFT)
+    bare = pc.replace_substring_regex(part, _NOTE, "")
+    extension = pc.extract_regex(bare, _EXTENSION)
+    has_ext = mask(pc.is_valid(extension))
+    dash = pc.extract_regex(bare, _DASH_EXTENSION)
+    has_dash = mask(pc.is_valid(dash)) & ~has_ext
+    ext = where(has_ext, pc.struct_field(extension, "ext"), where(has_dash, pc.struct_field(dash, "ext"), _NONE))
+    bare = where(has_ext, pc.struct_field(extension, "bare"), where(has_dash, pc.struct_field(dash, "bare"), bare))
+    digits = pc.replace_substring_regex(pc.replace_substring_regex(bare, r"[ \-()]+", ""), r"\.0$", "")
+    national, open_ = _national(digits, open_)
+    kinds = _types(national, open_)
+    shaped, open_ = open_, open_ & (kinds != _UNKNOWN)
+    kind = pa.array([_TYPES.get(k, "other") for k in range(100)], pa.string()).take(pa.array(np.where(open_, kinds, 0)))
+    length = np.asarray(pc.fill_null(pc.utf8_length(national), 0))
+    mobile = open_ & mask(pc.equal(kind, "mobile"))
+    local = open_ & ~mobile & (length >= 7) & (length < 9) & ~matches(bare, r"^(?:0|\+|86|\(0)")
+    good = open_ & ~local
+    # no number in any plan: digits that neither the fast path nor phonenumbers' parse reads another way
+    # (no prefix, trunk 0, carrier code or extension; phonenumbers strips only those)
+    unread = (shaped & (kinds == _UNKNOWN) & matches(bare, r"^[0-9 \-]+$") & matches(digits, r"^[2-9][0-9]{4,11}$")
+              & ~mask(pc.is_valid(ext)))
+    carrier, province, city, source = _places(where(open_, national, _NONE), mobile)
+    e164 = concat("+86", national)
+    clean = where(mask(pc.is_valid(ext)), concat(e164, ";ext=", ext), e164)
+    written = pc.replace_substring_regex(pc.replace_substring_regex(part, r"\.0$", ""), r"[^0-9]", "")
+    number = concat(national, pc.fill_null(ext, ""))
+    same = mask(_ends_with(written, number)) & mask(pc.is_in(_head(written, number), value_set=_SAME_DIGITS))
+    return {"good": good, "local": local, "unread": unread, "changed": ~same, "part": part, "clean": clean, "phone_type": kind,
+            "e164": e164, "extension": ext, "carrier": carrier, "province": province, "city": city,
+            "region_source": source}
 
 
 def _national(digits: pa.Array, keep: np.ndarray) -> tuple[pa.Array, np.ndarray]:
