@@ -55,3 +55,20 @@ def concat(*parts) -> pa.Array:
 
 def where(condition: np.ndarray, yes, no) -> pa.Array:
     return pc.if_else(pa.array(condition, type=pa.bool_()), yes, no)
+
+
+def matches_where(values: pa.Array, pattern: str, only: np.ndarray) -> np.ndarray:
+    """`matches`, run on the entries where `only` holds (false elsewhere): a pattern's cost on the few."""
+    out = np.zeros(len(values), bool)
+    at = np.flatnonzero(only)
+    if len(at):
+        out[at] = matches(values.take(pa.array(at)), pattern)
+    return out
+
+
+def apply_where(values: pa.Array, only: np.ndarray, fn: Callable[[pa.Array], pa.Array]) -> pa.Array:
+    """`fn` applied to the entries where `only` holds, the others kept."""
+    if not only.any():
+        return values
+    changed = fn(values.filter(pa.array(only))).cast(values.type)
+    return pc.replace_with_mask(values, pa.array(only), changed)

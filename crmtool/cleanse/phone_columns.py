@@ -28,7 +28,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from crmtool.cleanse.columnwise import concat, mask, matches, per_key, where
+from crmtool.cleanse.columnwise import apply_where, concat, mask, matches, matches_where, per_key, where
 from crmtool.cleanse.phone import (
     _TYPES,
     _UNKNOWN,
@@ -49,6 +49,7 @@ _LABEL = r"(?i)^(?:电话|手机|座机|固话|tel|mobile|phone|fax|传真)"  # 
 _NOTE = r"\s*[(（][^0-9()（）]{1,12}[)）]$"  # phone._NOTE
 _EXTENSION = r"(?i)^(?P<bare>.*?)\s*(?:转|分机|;?\s*ext[.=]?|extension|x|#)\s*(?P<ext>[0-9]{1,6})\s*$"  # its search
 _DASH_EXTENSION = r"^(?P<bare>0[0-9]{2,3}[- ]?[0-9]{7,8})-(?P<ext>[0-9]{1,5})$"
+_SIMPLE = r"^[0-9+() \-]*(?:\.0)?$"
 _NATIONAL = r"^[1-9][0-9]{4,11}$"
 _NOT_NATIONAL = r"^(?:1[12]|179|86)"
 _SAME_DIGITS = pa.array(["", "0", "86", "860", "0086", "00860"], type=pa.large_string())  # phone._same_digits
@@ -58,9 +59,12 @@ _NONE = pa.scalar(None, pa.string())
 def settle_phones(values: pa.Array, expected: str | None = None) -> Settled:
     if _prefix_tables() is None:  # phonenumberslite: the check reads carriers and regions its own way
         return Settled(np.zeros(0, np.int64), pa.array([], pa.string()), np.zeros(0, bool), pa.array([], pa.string()))
-    plain = np.flatnonzero(matches(values, _PLAIN))
-    text = pc.utf8_normalize(values.take(pa.array(plain)), "NFKC")
-    text = pc.replace_substring_regex(pc.utf8_trim(text, " "), " {2,}", " ")  # text.basic
+    ascii_ = mask(pc.string_is_ascii(values))
+    plain = np.flatnonzero(ascii_ | matches_where(values, _PLAIN, ~ascii_))
+    text = values.take(pa.array(plain))
+    text = apply_where(text, ~ascii_[plain], lambda t: pc.utf8_normalize(t, "NFKC"))
+    text = pc.utf8_trim(text, " ")
+    text = apply_where(text, mask(pc.match_substring(text, "  ")), lambda t: pc.replace_substring_regex(t, " {2,}", " "))
     cell, part = _split(text)
     read = _read(part)
     # a cell is settled when every number in it is: valid, or a local number without its area code,
@@ -71,7 +75,7 @@ def settle_phones(values: pa.Array, expected: str | None = None) -> Settled:
     read["bad"] = read["local"] | read["unread"]
     bad_parts = np.bincount(cell, weights=read["bad"], minlength=cells).astype(np.int64)
     keep = (parts > 0) & (good_parts + bad_parts == parts) & (bad_parts <= 1)
-    keep &= ~matches(text, _LEFT)
+    keep &= ~matches_where(text, _LEFT, ~matches(text, _SIMPLE))
     part_kept = keep[cell]
     cell, read = cell[part_kept], {k: (v[part_kept] if isinstance(v, np.ndarray) else v.filter(pa.array(part_kept)))
                                    for k, v in read.items()}
@@ -116,6 +120,18 @@ def settle_phones(values: pa.Array, expected: str | None = None) -> Settled:
 
 def _split(text: pa.Array) -> tuple[np.ndarray, pa.Array]:
     """phone.split_numbers column-wise: (the cell of each number, the numbers), in the cells' order."""
+    alone = ~matches(text, r"[;,/、| ]")
+    if alone.all():
+        return np.arange(len(text)), text
+    several_at = np.flatnonzero(~alone)
+    cell, values = _split_several(text.take(pa.array(several_at)))
+    cell = np.concatenate([np.flatnonzero(alone), several_at[cell]])
+    values = pa.concat_arrays([text.filter(pa.array(alone)).cast(pa.large_string()), values.cast(pa.large_string())])
+    order = np.argsort(cell, kind="stable")
+    return cell[order], values.take(pa.array(order))
+
+
+def _split_several(text: pa.Array) -> tuple[np.ndarray, pa.Array]:
     pieces = pc.split_pattern_regex(text, r";|[,/、|]+")
     cell = np.asarray(pc.list_parent_indices(pieces))
     piece = pc.utf8_trim(pc.list_flatten(pieces), " ")
@@ -142,15 +158,23 @@ def _split(text: pa.Array) -> tuple[np.ndarray, pa.Array]:
 def _read(part: pa.Array) -> dict:
     """phone._read_part column-wise: per number, whether it is valid (`good`) or a local number without
     its area code (`local`), what the check makes of it, and whether its digits changed."""
-    open_ = ~matches(part, _LABEL) & ~matches(part, _LEFT)
-    bare = pc.replace_substring_regex(part, _NOTE, "")
-    extension = pc.extract_regex(bare, _EXTENSION)
-    has_ext = mask(pc.is_valid(extension))
-    dash = pc.extract_regex(bare, _DASH_EXTENSION)
-    has_dash = mask(pc.is_valid(dash)) & ~has_ext
-    ext = where(has_ext, pc.struct_field(extension, "ext"), where(has_dash, pc.struct_field(dash, "ext"), _NONE))
-    bare = where(has_ext, pc.struct_field(extension, "bare"), where(has_dash, pc.struct_field(dash, "bare"), bare))
-    digits = pc.replace_substring_regex(pc.replace_substring_regex(bare, r"[ \-()]+", ""), r"\.0$", "")
+    simple = matches(part, _SIMPLE)  # no label, note or extension word: what most numbers look like
+    open_ = ~matches_where(part, _LABEL, ~simple) & ~matches_where(part, _LEFT, ~simple)
+    bare = apply_where(part, ~simple | mask(pc.ends_with(part, ")")), lambda t: pc.replace_substring_regex(t, _NOTE, ""))
+    ext, has_ext = pa.nulls(len(part), pa.string()), np.zeros(len(part), bool)
+    for pattern, only in ((_EXTENSION, ~simple), (_DASH_EXTENSION, simple & _dashes(part))):
+        at = np.flatnonzero(only & ~has_ext)
+        found = pc.extract_regex(bare.take(pa.array(at)), pattern) if len(at) else None
+        if found is None or not mask(pc.is_valid(found)).any():
+            continue
+        hit = mask(pc.is_valid(found))
+        now = np.zeros(len(part), bool)
+        now[at[hit]] = True
+        found = found.filter(pa.array(hit))
+        ext = pc.replace_with_mask(ext, pa.array(now), pc.struct_field(found, "ext").cast(pa.string()))
+        bare = pc.replace_with_mask(bare, pa.array(now), pc.struct_field(found, "bare").cast(bare.type))
+        has_ext |= now
+    digits = pc.replace_substring_regex(bare, r"[ \-()]+|\.0$", "")
     national, open_ = _national(digits, open_)
     kinds = _types(national, open_)
     shaped, open_ = open_, open_ & (kinds != _UNKNOWN)
@@ -166,12 +190,17 @@ def _read(part: pa.Array) -> dict:
     carrier, province, city, source = _places(where(open_, national, _NONE), mobile)
     e164 = concat("+86", national)
     clean = where(mask(pc.is_valid(ext)), concat(e164, ";ext=", ext), e164)
-    written = pc.replace_substring_regex(pc.replace_substring_regex(part, r"\.0$", ""), r"[^0-9]", "")
+    written = pc.replace_substring_regex(part, r"\.0$|[^0-9]", "")  # phone._digits
     number = concat(national, pc.fill_null(ext, ""))
     same = mask(_ends_with(written, number)) & mask(pc.is_in(_head(written, number), value_set=_SAME_DIGITS))
     return {"good": good, "local": local, "unread": unread, "changed": ~same, "part": part, "clean": clean, "phone_type": kind,
             "e164": e164, "extension": ext, "carrier": carrier, "province": province, "city": city,
             "region_source": source}
+
+
+def _dashes(part: pa.Array) -> np.ndarray:
+    """Where a number holds two dashes or more (a dash extension needs them: 010-62345678-801)."""
+    return np.asarray(pc.count_substring(part, "-")) >= 2
 
 
 def _national(digits: pa.Array, keep: np.ndarray) -> tuple[pa.Array, np.ndarray]:
