@@ -52,7 +52,7 @@ _DASH_EXTENSION = r"^(?P<bare>0[0-9]{2,3}[- ]?[0-9]{7,8})-(?P<ext>[0-9]{1,5})$"
 _SIMPLE = r"^[0-9+() \-]*(?:\.0)?$"
 _NATIONAL = r"^[1-9][0-9]{4,11}$"
 _NOT_NATIONAL = r"^(?:1[12]|179|86)"
-_SAME_DIGITS = pa.array(["", "0", "86", "860", "0086", "00860"], type=pa.large_string())  # phone._same_digits
+_SAME_DIGITS = pa.array(["", "0", "86", "860", "0086", "00860"], type=pa.large_string())  # by length
 _NONE = pa.scalar(None, pa.string())
 
 
@@ -192,7 +192,11 @@ def _read(part: pa.Array) -> dict:
     clean = where(mask(pc.is_valid(ext)), concat(e164, ";ext=", ext), e164)
     written = pc.replace_substring_regex(part, r"\.0$|[^0-9]", "")  # phone._digits
     number = concat(national, pc.fill_null(ext, ""))
-    same = mask(_ends_with(written, number)) & mask(pc.is_in(_head(written, number), value_set=_SAME_DIGITS))
+    # phone._same_digits: the digits as written are "", 0, 86, 860, 0086 or 00860 before the number's
+    extra = np.asarray(pc.fill_null(pc.utf8_length(written), 0)) - np.asarray(pc.fill_null(pc.utf8_length(number), 0))
+    allowed = (extra >= 0) & (extra < len(_SAME_DIGITS))
+    before = _SAME_DIGITS.take(pa.array(np.where(allowed, extra, 0)))
+    same = allowed & mask(pc.equal(written.cast(pa.large_string()), concat(before, number)))
     return {"good": good, "local": local, "unread": unread, "changed": ~same, "part": part, "clean": clean, "phone_type": kind,
             "e164": e164, "extension": ext, "carrier": carrier, "province": province, "city": city,
             "region_source": source}
@@ -222,22 +226,6 @@ def _slice_from(values: pa.Array, starts: np.ndarray) -> pa.Array:
         if start:
             out = where(starts == start, pc.utf8_slice_codeunits(values, start), out)
     return out
-
-
-def _ends_with(values: pa.Array, suffixes: pa.Array) -> pa.Array:
-    """values[i].endswith(suffixes[i]) for ASCII strings."""
-    n = np.asarray(pc.utf8_length(values)) - np.asarray(pc.utf8_length(suffixes))
-    return pc.and_(pa.array(n >= 0), pc.equal(_slice_from(values, np.maximum(n, 0)).cast(pa.large_string()),
-                                              suffixes.cast(pa.large_string())))
-
-
-def _head(values: pa.Array, suffixes: pa.Array) -> pa.Array:
-    """values[i][:len(values[i]) - len(suffixes[i])] for ASCII strings."""
-    n = np.maximum(np.asarray(pc.utf8_length(values)) - np.asarray(pc.utf8_length(suffixes)), 0)
-    out = values
-    for stop in np.unique(n).tolist():
-        out = where(n == stop, pc.utf8_slice_codeunits(values, 0, stop), out)
-    return out.cast(pa.large_string())
 
 
 def _places(national: pa.Array, mobile: np.ndarray) -> tuple[pa.Array, pa.Array, pa.Array, pa.Array]:
@@ -339,19 +327,19 @@ def _types(national: pa.Array, keep: np.ndarray) -> np.ndarray:
     general, specials, fixed, mobile, same_pattern = _cn_plan()
     length = np.asarray(pc.fill_null(pc.utf8_length(national), 0))
 
-    def hit(matcher) -> np.ndarray:
+    def hit(matcher, only: np.ndarray) -> np.ndarray:
         if matcher is None:
             return np.zeros(len(national), bool)
         lengths, fullmatch = matcher
         ok = np.isin(length, list(lengths)) if lengths else np.ones(len(national), bool)
-        return ok & matches(national, f"^(?:{fullmatch.__self__.pattern})$")
+        return matches_where(national, f"^(?:{fullmatch.__self__.pattern})$", ok & only)
 
     out = np.full(len(national), _UNKNOWN, np.int64)
-    open_ = keep & hit(general)
+    open_ = hit(general, keep)
     for kind, matcher in specials:
-        found = open_ & hit(matcher)
+        found = hit(matcher, open_)
         out[found], open_ = kind, open_ & ~found
-    is_fixed, is_mobile = hit(fixed), hit(mobile)
+    is_fixed, is_mobile = hit(fixed, open_), hit(mobile, open_)
     out[open_ & is_fixed] = 2 if same_pattern else 0
     if not same_pattern:
         out[open_ & is_fixed & is_mobile] = 2
