@@ -6,8 +6,8 @@ ASCII character each, so ＠ is @), spaces trimmed and squeezed as `text.basic` 
 < > , ; " ' (a display name, a comma for the dot, the characters the rule strips from the ends), no
 `mailto:` and no dot at either end of the domain. The domain is lower-cased, and the local part too at
 the free-mail providers (and their misspellings); the syntax is the rule's own two regular expressions
-run by RE2, whose language is the same. Left to the check: everything else, and every address whose
-domain `email.suggest_domain` would correct (asked once per distinct domain).
+run by RE2, whose language is the same; a domain `email.suggest_domain` corrects (asked once per
+distinct domain) is corrected as the rule does. Left to the check: everything else.
 """
 
 from __future__ import annotations
@@ -16,9 +16,9 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from crmtool.cleanse.columnwise import concat, mask, matches, per_key, where
+from crmtool.cleanse.columnwise import apply_where, concat, mask, matches, matches_where, per_key, where
 from crmtool.cleanse.email import _DOMAIN, _LOCAL, PROVIDERS, TYPOS, suggest_domain
-from crmtool.cleanse.rule import NOTATION, Settled, SettledFinding
+from crmtool.cleanse.rule import CONTENT, NOTATION, Settled, SettledFinding
 from crmtool.issues import Severity
 
 _PLAIN = r"^[\x{20}-\x{7e}\x{3000}\x{ff01}-\x{ff5e}]*$"
@@ -27,13 +27,17 @@ _LOWER_LOCAL = pa.array(sorted({*PROVIDERS, *TYPOS}), type=pa.large_string())
 
 
 def settle_emails(values: pa.Array) -> Settled:
-    plain = np.flatnonzero(matches(values, _PLAIN))
-    text = pc.utf8_normalize(values.take(pa.array(plain)), "NFKC")
-    text = pc.replace_substring_regex(pc.utf8_trim(text, " "), " {2,}", " ")
+    ascii_ = mask(pc.string_is_ascii(values))
+    plain = np.flatnonzero(ascii_ | matches_where(values, _PLAIN, ~ascii_))
+    text = values.take(pa.array(plain))
+    text = apply_where(text, ~ascii_[plain], lambda t: pc.utf8_normalize(t, "NFKC"))
+    text = pc.utf8_trim(text, " ")
+    text = apply_where(text, mask(pc.match_substring(text, "  ")), lambda t: pc.replace_substring_regex(t, " {2,}", " "))
     keep = ~matches(text, _LEFT)
-    parts = pc.extract_regex(text, r"^(?P<local>(?s:.*))@(?P<domain>[^@]*)$")
-    has_at = mask(pc.is_valid(parts))
-    local, domain = pc.struct_field(parts, "local"), pc.struct_field(parts, "domain")
+    has_at = mask(pc.match_substring(text, "@"))
+    # the address split at its last @, as str.rpartition does: ["", text] where there is none
+    parts = pc.split_pattern(apply_where(text, ~has_at, lambda t: concat("@", t)), "@", max_splits=1, reverse=True)
+    local, domain = pc.list_element(parts, 0), pc.list_element(parts, 1)
     keep &= ~(has_at & (matches(domain, r"^\.") | matches(domain, r"\.$")))
     domain = pc.ascii_lower(domain)
     local = where(mask(pc.is_in(domain, value_set=_LOWER_LOCAL)), pc.ascii_lower(local), local)
@@ -41,16 +45,27 @@ def settle_emails(values: pa.Array) -> Settled:
     valid = (has_at & matches(local, f"^(?:{_LOCAL.pattern})$") & matches(domain, f"^(?:{_DOMAIN.pattern})$")
              & (np.asarray(pc.fill_null(pc.utf8_length(local), 0)) <= 64)
              & (np.asarray(pc.fill_null(pc.utf8_length(address), 0)) <= 254))
-    corrected = np.zeros(len(plain), bool)
+    typo = pa.nulls(len(plain), pa.string())
     if valid.any():
         at = np.flatnonzero(valid)
-        typo = per_key(domain.take(pa.array(at)), lambda d: (suggest_domain(d),), ("typo",))["typo"]
-        corrected[at] = mask(pc.is_valid(typo))
-    keep &= ~corrected
+        found = per_key(domain.take(pa.array(at)), lambda d: (suggest_domain(d),), ("typo",))["typo"]
+        typo = pc.replace_with_mask(typo, pa.array(valid), found)
     positions = plain[keep]
-    valid, address, domain = valid[keep], address.filter(pa.array(keep)), domain.filter(pa.array(keep))
+    valid, local, domain, address, typo = (valid[keep], local.filter(pa.array(keep)), domain.filter(pa.array(keep)),
+                                           address.filter(pa.array(keep)), typo.filter(pa.array(keep)))
+    # a misspelt free-mail domain corrected: the local part lower-cased, a warning naming the domain written
+    corrected = valid & mask(pc.is_valid(typo))
+    fixed_address = concat(pc.ascii_lower(local), "@", typo)
+    address = where(corrected, fixed_address, address)
+    written = domain
+    domain = where(corrected, typo, domain)
     none = pa.scalar(None, pa.string())
     provider = per_key(domain, lambda d: (PROVIDERS.get(d),), ("provider",))["provider"]
-    return Settled(positions, where(valid, address, none), valid, pa.repeat(pa.scalar(NOTATION, pa.string()), len(positions)),
+    at = np.flatnonzero(corrected)
+    message = concat("domain ", written.take(pa.array(at)), " corrected to ", typo.take(pa.array(at)),
+                     ": check with the contact if unsure")
+    return Settled(positions, where(valid, address, none), valid, where(corrected, CONTENT, NOTATION),
                    {"domain": where(valid, domain, none), "provider": where(valid, provider, none)},
-                   [SettledFinding("email.syntax", Severity.ERROR, np.flatnonzero(~valid), "not an e-mail address")])
+                   [SettledFinding("email.syntax", Severity.ERROR, np.flatnonzero(~valid), "not an e-mail address"),
+                    SettledFinding("email.domain_typo", Severity.WARNING, at, message.to_pylist(),
+                                   fixed_address.take(pa.array(at)).to_pylist())])
