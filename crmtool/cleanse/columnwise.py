@@ -72,3 +72,22 @@ def apply_where(values: pa.Array, only: np.ndarray, fn: Callable[[pa.Array], pa.
         return values
     changed = fn(values.filter(pa.array(only))).cast(values.type)
     return pc.replace_with_mask(values, pa.array(only), changed)
+
+
+PLAIN = r"^[\x{20}-\x{7e}\x{3000}\x{3001}\x{ff01}-\x{ff5e}\x{4e00}-\x{9fff}]*$"
+"""Printable ASCII, the ideographic space and comma, full-width ASCII forms and CJK unified ideographs:
+characters whose NFKC is the same in every Unicode version (one ASCII character, or themselves)."""
+
+
+def nfkc_text(values: pa.Array, plain: str = PLAIN, spaces: bool = True) -> tuple[np.ndarray, pa.Array]:
+    """(positions, text) of the values made only of `plain`'s characters, NFKC applied (to the non-ASCII
+    ones: NFKC leaves ASCII alone) and, with `spaces`, trimmed and squeezed as `text.basic` does with
+    the only white space left, the ASCII space."""
+    ascii_ = mask(pc.string_is_ascii(values))
+    positions = np.flatnonzero(ascii_ | matches_where(values, plain, ~ascii_))
+    text = values.take(pa.array(positions))
+    text = apply_where(text, ~ascii_[positions], lambda t: pc.utf8_normalize(t, "NFKC"))
+    if spaces:
+        text = pc.utf8_trim(text, " ")
+        text = apply_where(text, mask(pc.match_substring(text, "  ")), lambda t: pc.replace_substring_regex(t, " {2,}", " "))
+    return positions, text

@@ -19,7 +19,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from crmtool.canon.uscc import USCC_SHAPE, check_characters
-from crmtool.cleanse.columnwise import chars, concat, fixed_width, mask, matches, per_key, where
+from crmtool.cleanse.columnwise import chars, concat, fixed_width, mask, matches, nfkc_text, per_key, where
 from crmtool.cleanse.credit_code import ATTRIBUTES, authority_of
 from crmtool.cleanse.divisions import divisions_of
 from crmtool.cleanse.rule import CONTENT, NOTATION, Settled, SettledFinding
@@ -30,8 +30,7 @@ _ALLOWED = r"^[0-9A-Za-z \-_./\\]*$"  # after NFKC
 
 
 def settle_credit_codes(values: pa.Array) -> Settled:
-    plain = np.flatnonzero(matches(values, _PLAIN))
-    text = pc.utf8_normalize(values.take(pa.array(plain)), "NFKC")
+    plain, text = nfkc_text(values, _PLAIN, spaces=False)
     allowed = matches(text, _ALLOWED)
     plain, text = plain[allowed], text.filter(pa.array(allowed))
     code = pc.replace_substring_regex(pc.ascii_upper(text), r"[ \-_./\\]+", "")

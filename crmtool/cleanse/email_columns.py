@@ -16,7 +16,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from crmtool.cleanse.columnwise import apply_where, concat, mask, matches, matches_where, per_key, where
+from crmtool.cleanse.columnwise import apply_where, concat, mask, matches, nfkc_text, per_key, where
 from crmtool.cleanse.email import _DOMAIN, _LOCAL, PROVIDERS, TYPOS, suggest_domain
 from crmtool.cleanse.rule import CONTENT, NOTATION, Settled, SettledFinding
 from crmtool.issues import Severity
@@ -27,12 +27,7 @@ _LOWER_LOCAL = pa.array(sorted({*PROVIDERS, *TYPOS}), type=pa.large_string())
 
 
 def settle_emails(values: pa.Array) -> Settled:
-    ascii_ = mask(pc.string_is_ascii(values))
-    plain = np.flatnonzero(ascii_ | matches_where(values, _PLAIN, ~ascii_))
-    text = values.take(pa.array(plain))
-    text = apply_where(text, ~ascii_[plain], lambda t: pc.utf8_normalize(t, "NFKC"))
-    text = pc.utf8_trim(text, " ")
-    text = apply_where(text, mask(pc.match_substring(text, "  ")), lambda t: pc.replace_substring_regex(t, " {2,}", " "))
+    plain, text = nfkc_text(values, _PLAIN)
     keep = ~matches(text, _LEFT)
     has_at = mask(pc.match_substring(text, "@"))
     # the address split at its last @, as str.rpartition does: ["", text] where there is none

@@ -28,7 +28,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from crmtool.cleanse.columnwise import apply_where, concat, mask, matches, matches_where, per_key, where
+from crmtool.cleanse.columnwise import apply_where, concat, mask, matches, matches_where, nfkc_text, per_key, where
 from crmtool.cleanse.phone import (
     _TYPES,
     _UNKNOWN,
@@ -42,7 +42,6 @@ from crmtool.cleanse.phone import (
 from crmtool.cleanse.rule import CONTENT, NOTATION, Settled, SettledFinding
 from crmtool.issues import Severity
 
-_PLAIN = r"^[\x{20}-\x{7e}\x{3000}\x{3001}\x{ff01}-\x{ff5e}\x{4e00}-\x{9fff}]*$"  # NFKC: the same in every version
 _LEFT = r"ext=|[或和及@OoIl]|^\s*[0-9](?:\.[0-9]+)?[eE]\+?[0-9]{1,2}\s*$"  # phone._SPLIT's look-arounds, e-mails,
 # look-alike letters, Excel's scientific display
 _LABEL = r"(?i)^(?:电话|手机|座机|固话|tel|mobile|phone|fax|传真)"  # phone._LABEL
@@ -59,12 +58,7 @@ _NONE = pa.scalar(None, pa.string())
 def settle_phones(values: pa.Array, expected: str | None = None) -> Settled:
     if _prefix_tables() is None:  # phonenumberslite: the check reads carriers and regions its own way
         return Settled(np.zeros(0, np.int64), pa.array([], pa.string()), np.zeros(0, bool), pa.array([], pa.string()))
-    ascii_ = mask(pc.string_is_ascii(values))
-    plain = np.flatnonzero(ascii_ | matches_where(values, _PLAIN, ~ascii_))
-    text = values.take(pa.array(plain))
-    text = apply_where(text, ~ascii_[plain], lambda t: pc.utf8_normalize(t, "NFKC"))
-    text = pc.utf8_trim(text, " ")
-    text = apply_where(text, mask(pc.match_substring(text, "  ")), lambda t: pc.replace_substring_regex(t, " {2,}", " "))
+    plain, text = nfkc_text(values)
     cell, part = _split(text)
     read = _read(part)
     # a cell is settled when every number in it is: valid, or a local number without its area code,

@@ -179,7 +179,7 @@ def run_rule(
             "status": pc.if_else(valid, pc.if_else(same, "ok", "fixed"), "invalid"),
             "change": pc.if_else(valid, pc.if_else(same, "none", settled.change), pa.scalar(None, pa.string())),
             **{f"attr:{a}": settled.attrs.get(a, pa.nulls(k, pa.string())) for a in attr_names}}
-        for f in settled.findings:
+        for f in (f for f in settled.findings if len(f.hits)):
             by_finding.setdefault((f.rule, Severity(f.severity).value), []).append(
                 (settled.positions[f.hits], f.rank, f.message, f.suggestion))
     idx = np.where(codes < 0, n, codes)
