@@ -26,9 +26,10 @@ def main() -> int:
     rnd = random.Random(1)
     values = pa.array([f"1{rnd.choice('3456789')}{rnd.randrange(10**9):09d}" if i % 2 else
                        f"0755-{rnd.randrange(10**8):08d}" for i in range(args.values)], pa.large_string())
-    phones = pa.table({"v": values})  # noqa: F841 (DuckDB reads it by name)
+    phones = pa.table({"v": values})
     con = duckdb.connect()
     con.execute("set threads=1")
+    con.register("phones", phones)
     empty = pa.scalar("", pa.large_string())
     steps = [
         ("whole-value pattern", lambda: pc.match_substring_regex(values, r"^1[3-9][0-9]{9}$"),
