@@ -132,3 +132,11 @@ def test_canonical_phone_and_mobile_forms():
     assert not phone.is_canonical_mobile("+861081234567")
     assert phone.is_canonical_phone("+861062345678;ext=808")
     assert not phone.is_canonical_phone("13812345678") and not phone.is_canonical_phone("+86 138 1234 5678")
+
+
+def test_uscc_check_characters_in_numpy_equal_the_scalar_checks():
+    codes = [c for c in _codes() if len(c) == 18 and all(ch in uscc.USCC_CHARSET for ch in c)]
+    matrix = np.frombuffer("".join(codes).encode(), np.uint8).reshape(-1, 18)
+    c17, c18 = uscc.check_characters(matrix)
+    assert [chr(c) for c in c17] == [uscc.org_code_check(c[8:16]) for c in codes]
+    assert [chr(c) for c in c18] == [uscc.uscc_check(c[:17]) for c in codes]

@@ -8,7 +8,8 @@ python-stdnum checks position 18 only; a code with a wrong position 17 passes th
 This module is the definition. Its translations, each held to it by tests/test_canon.py:
 - SQL for any store: `crmtool.validate.sql.uscc_sql`;
 - a vectorised DuckDB Arrow function for the scan: `crmtool.validate.kpi_uscc.valid_codes`;
-- numpy for generating valid codes in bulk: `crmtool.synth.codes.build_codes`.
+- numpy for generating valid codes in bulk: `crmtool.synth.codes.build_codes`;
+- numpy for checking many codes at once: `check_characters` below (the cleanse stage's column-wise pass).
 The cleanse rule (crmtool.cleanse.credit_code) calls these functions directly.
 """
 
@@ -69,3 +70,21 @@ def is_valid_uscc(code: str) -> bool:
     if code[16] != org_code_check(code[8:16]):
         return False
     return code[17] == uscc_check(code[:17])
+
+
+def check_characters(codes) -> tuple:
+    """`org_code_check` and `uscc_check` for many codes at once (numpy): for an (n, 18) uint8 array of
+    ASCII codes, every character in USCC_CHARSET, the characters positions 17 and 18 should hold
+    (two uint8 arrays), each computed from the code's own characters as the scalar functions do."""
+    import numpy as np
+
+    alnum, value = np.zeros(256, np.int32), np.zeros(256, np.int32)
+    for ch, v in _ALNUM_VALUE.items():
+        alnum[ord(ch)] = v
+    for ch, v in _USCC_VALUE.items():
+        value[ord(ch)] = v
+    org = np.einsum("ij,j->i", alnum[codes[:, 8:16]], np.array(ORG_WEIGHTS, np.int32))
+    total = np.einsum("ij,j->i", value[codes[:, :17]], np.array(USCC_WEIGHTS, np.int32))
+    org_chars = np.frombuffer(ORG_CHECK_CHARS.encode(), np.uint8)
+    uscc_chars = np.frombuffer(USCC_CHARSET.encode(), np.uint8)
+    return org_chars[(11 - org % 11) % 11], uscc_chars[(31 - total % 31) % 31]

@@ -85,17 +85,23 @@ def decode_uscc(code: str) -> dict[str, str | None]:
     return {**_decode_head(code[:8]), "org_code": f"{code[8:16]}-{code[16]}"}
 
 
+def authority_of(head2: str) -> tuple[str | None, str | None]:
+    """(registration authority, organisation type) that positions 1-2 of a credit code name."""
+    authority, types = AUTHORITIES.get(head2[0], (None, {}))
+    return authority, types.get(head2[1])
+
+
 @lru_cache(maxsize=65536)
 def _decode_head(head8: str) -> dict[str, str | None]:
     """What positions 1-8 say (authority, type, division): shared by every code with that head."""
     from crmtool.cleanse.divisions import division_of
 
-    authority, types = AUTHORITIES.get(head8[0], (None, {}))
+    authority, org_type = authority_of(head8[:2])
     region = division_of(head8[2:8])
     return {
         "code_type": "uscc",
         "authority": authority,
-        "org_type": types.get(head8[1]),
+        "org_type": org_type,
         "division_code": head8[2:8],
         "province": region.province if region else None,
         "city": region.city if region else None,

@@ -65,6 +65,56 @@ def division_of(code: str) -> Division | None:
     return None
 
 
+def divisions_of(codes) -> dict:
+    """`division_of` for an Arrow string array of codes at once: {"province", "city", "district"}, each
+    an Arrow array (null where `division_of` gives None or the field is None)."""
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    keys, fields = _division_columns()
+    codes = codes.cast(pa.large_string())
+
+    def tail(zeros: str):
+        return pa.scalar(zeros, pa.large_string())
+
+    digits = np.asarray(pc.fill_null(pc.match_substring_regex(codes, "^[0-9]{6}$"), False), dtype=bool)
+    found = np.full(len(codes), -1, np.int64)
+    for k, candidate in enumerate((codes, pc.binary_join_element_wise(pc.utf8_slice_codeunits(codes, 0, 4), tail("00"), tail("")),
+                                   pc.binary_join_element_wise(pc.utf8_slice_codeunits(codes, 0, 2), tail("0000"),
+                                                               tail("")))):
+        at = np.asarray(pc.fill_null(pc.index_in(candidate, value_set=keys[k]), -1), dtype=np.int64)
+        found = np.where((found < 0) & digits & (at >= 0), at + k * len(fields["province"]) // 3, found)
+    take = pa.array(np.where(found < 0, len(fields["province"]), found))
+    return {name: pa.concat_arrays([column, pa.nulls(1, pa.string())]).take(take) for name, column in fields.items()}
+
+
+@cache
+def _division_columns():
+    """For `divisions_of`: the codes `division_of` finds as themselves, as a prefecture and as a province
+    (three key arrays), and what it answers for each, as three blocks of equal length per field."""
+    import pyarrow as pa
+
+    table = division_table()
+    usable = sorted(code for code, hit in table.items() if hit.name not in PLACEHOLDER_NAMES)
+    blocks = []
+    for level in range(3):
+        answers = []
+        for code in usable:
+            hit = table[code]
+            if level == 0:
+                answers.append((hit.province, hit.city, hit.county))
+            elif level == 1:
+                answers.append((hit.province, hit.city, None))
+            else:
+                answers.append((hit.province, hit.province if hit.province in MUNICIPALITIES else None, None))
+        blocks.append(answers)
+    keys = tuple(pa.array(usable, type=pa.large_string()) for _ in range(3))
+    fields = {name: pa.array([a[i] for block in blocks for a in block], type=pa.string())
+              for i, name in enumerate(("province", "city", "district"))}
+    return keys, fields
+
+
 def is_known_code(code: str) -> bool:
     return code in division_table()
 

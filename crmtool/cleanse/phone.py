@@ -240,16 +240,23 @@ def _region(number, national: str, kind: str) -> tuple[str | None, str | None, s
 def _dat_region(prefix7: str) -> tuple[str | None, str | None, str | None]:
     """A mobile segment's province and city from phone.dat, for the segments phonenumbers places
     only in 中国 (16x, 19x, many 17x)."""
-    from crmtool.cleanse.divisions import match_prefix
-
     hit = _dat_find(prefix7)
     if not hit:
         return None, None, None
-    prov = match_prefix(hit["province"], levels=("province",))
-    province = prov[1][0].province if prov else hit["province"]
+    return dat_place(hit["province"], hit["city"])
+
+
+@lru_cache(maxsize=8192)
+def dat_place(province_written: str, city_written: str) -> tuple[str | None, str | None, str]:
+    """(province, city, "phone.dat") for a phone.dat record's province and city as it writes them."""
+    from crmtool.cleanse.divisions import match_prefix
+
+    prov = match_prefix(province_written, levels=("province",))
+    province = prov[1][0].province if prov else province_written
     # a city as phone.dat writes it (吉林, 深圳): the prefecture of that name, else a municipality
-    city = match_prefix(hit["city"], levels=("prefecture",)) or match_prefix(hit["city"], levels=("province",))
-    return province, city[1][0].name if city else hit["city"], "phone.dat"
+    city = (match_prefix(city_written, levels=("prefecture",))
+            or match_prefix(city_written, levels=("province",)))
+    return province, city[1][0].name if city else city_written, "phone.dat"
 
 
 def _strip_decorations(text: str) -> tuple[str, str | None]:
@@ -360,7 +367,7 @@ def _parse_full(text: str) -> dict | None:
 
 def clear_caches() -> None:
     """Forget every cached segment, region and type (benchmarks start cold)."""
-    for cached in (_segment, _dat_region, _dat_find, _described_region, number_type):
+    for cached in (_segment, _dat_region, _dat_find, _described_region, number_type, dat_place, dat_record):
         cached.cache_clear()
 
 
@@ -385,8 +392,15 @@ def _dat_find(prefix7: str) -> dict | None:
         return None
     entry = dat.first_phone_record_offset + i * dat.phone_fmt_length
     _, offset, kind = struct.unpack_from(dat.phone_fmt, dat.buf, entry)
+    return {"phone": prefix7, **dat_record(offset, kind)}
+
+
+@lru_cache(maxsize=8192)
+def dat_record(offset: int, kind: int) -> dict:
+    """What phone.dat says of the segments whose index entry points at `offset` with carrier `kind`."""
+    dat = _dat_index()[0]
     province, city, zip_code, area_code = dat.buf[offset:dat.buf.find(b"\x00", offset)].decode().split("|")
-    return {"phone": prefix7, "province": province, "city": city, "zip_code": zip_code, "area_code": area_code,
+    return {"province": province, "city": city, "zip_code": zip_code, "area_code": area_code,
             "phone_type": dat.get_phone_no_type(kind)}
 
 

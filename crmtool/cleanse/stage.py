@@ -9,11 +9,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Callable, Mapping
 
-from crmtool.cleanse.rule import Finding, Outcome, RuleResult, run_rule
+from crmtool.cleanse.rule import Finding, Outcome, RuleResult, Settled, run_rule
 from crmtool.issues import Severity, concat_issues
 
 if TYPE_CHECKING:
     import pandas as pd
+    import pyarrow as pa
 
     from crmtool.cleanse.picklist import Picklist
 
@@ -23,6 +24,7 @@ class Rule:
     kind: str
     check: Callable[[str], Outcome]
     attributes: tuple[str, ...]
+    settle: "Callable[[pa.Array], Settled] | None" = None  # the column-wise pass, where the kind has one
 
 
 def _phone_of_type(expected: str) -> Callable[[str], Outcome]:
@@ -61,16 +63,38 @@ def rule_for(kind: str) -> Rule:
     if kind not in rules:
         raise KeyError(kind)
     check, attributes = rules[kind]
-    return Rule(kind, check, tuple(attributes))
+    return Rule(kind, check, tuple(attributes), _settle_for(kind))
 
 
-def cleanse_column(table: "pd.DataFrame", column: str, kind: str, picklist: "Picklist | None" = None) -> RuleResult:
+def _settle_for(kind: str) -> "Callable[[pa.Array], Settled] | None":
+    """The column-wise pass that settles a kind's common values before the per-value check."""
+    if kind == "credit_code":
+        from crmtool.cleanse.credit_code_columns import settle_credit_codes
+
+        return settle_credit_codes
+    if kind == "email":
+        from crmtool.cleanse.email_columns import settle_emails
+
+        return settle_emails
+    if kind in ("phone", "mobile", "landline"):
+        from functools import partial
+
+        from crmtool.cleanse.phone_columns import settle_phones
+
+        return partial(settle_phones, expected=None if kind == "phone" else kind)
+    return None
+
+
+def cleanse_column(table: "pd.DataFrame", column: str, kind: str, picklist: "Picklist | None" = None,
+                   *, columnwise: bool = True) -> RuleResult:
+    """One column through its kind's rule. `columnwise=False` checks every distinct value one by one
+    (the definition the column-wise passes are held to)."""
     if kind == "picklist":
         if picklist is None:
             raise ValueError(f"column {column}: kind picklist needs a picklist")
         return run_rule(table, column, picklist.check, ())
     rule = rule_for(kind)
-    return run_rule(table, column, rule.check, rule.attributes)
+    return run_rule(table, column, rule.check, rule.attributes, settle=rule.settle if columnwise else None)
 
 
 def cleanse_table(

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import TYPE_CHECKING, Iterable
+from typing import TYPE_CHECKING, Iterable, Sequence
 
 from crmtool.errors import ConfigError
 from crmtool.mask.values import MASKERS, mask_value
@@ -36,10 +36,13 @@ def mask_column(values: "pd.Series", kind: str, key: bytes | None = None, valid_
 
 
 def mask_table(table: "pd.DataFrame", kinds: dict[str, str] | None = None, key: bytes | None = None, *,
-               valid_codes: bool = False, detect: bool = True, keep: Iterable[str] = ()) -> tuple["pd.DataFrame", dict[str, str]]:
+               valid_codes: bool = False, detect: bool = True, keep: Iterable[str] = (),
+               rows: "Sequence[int] | None" = None) -> tuple["pd.DataFrame", dict[str, str]]:
     """(masked copy, the kind each column was masked as). Columns named in `kinds` use that kind; with
     `detect` the others get the detected kind, and every column left but those in `keep` (and the
-    provenance columns) is scrubbed as free text."""
+    provenance columns) is scrubbed as free text. With `rows` (positions), only those rows are masked
+    and returned, their kinds detected on the whole table: each value is masked on its own, so they
+    are masked as in the whole table's copy."""
     from crmtool.issues import PROVENANCE
 
     kinds = dict(kinds or {})
@@ -51,13 +54,14 @@ def mask_table(table: "pd.DataFrame", kinds: dict[str, str] | None = None, key: 
 
         found, _ = detect_kinds(table[[c for c in table.columns if c not in kinds and c not in keep]])
         kinds = {**{c: k for c, k in found.items() if k in MASKERS}, **kinds}
-    out = table.copy()
+    part = table if rows is None else table.iloc[list(rows)]
+    out = part.copy()
     used = {}
     for column in table.columns:
         if column in PROVENANCE or column in keep:
             continue
         used[str(column)] = kinds.get(column, "free_text")
-        out[column] = mask_column(table[column], used[str(column)], key, valid_codes)
+        out[column] = mask_column(part[column], used[str(column)], key, valid_codes)
     return out, used
 
 

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Mapping
 from crmtool.atomic import atomic_path
 
 if TYPE_CHECKING:
+    import numpy as np
     import pandas as pd
 
 MAX_ROWS = 1_048_575  # data rows per sheet under the header row
@@ -53,11 +54,10 @@ def write_failures_workbook(path: str | Path, results: list[dict], failures: "pd
     import xlsxwriter
 
     path = Path(path)
-    if masked:
-        frames, failures = _masked(frames, failures)
     failing = [r for r in results if r["rule_id"] in set(failures["rule_id"].unique())] if len(failures) else []
     names = sheet_names([r["rule_id"] for r in failing])
     by_rule = {rule_id: group for rule_id, group in failures.groupby("rule_id", sort=False)} if len(failures) else {}
+    sheets = _failing_rows(failing, by_rule, frames, masked)
     with atomic_path(path, ".xlsx") as tmp:
         book = xlsxwriter.Workbook(str(tmp), {"constant_memory": True, "strings_to_formulas": False,
                                               "strings_to_urls": False, "strings_to_numbers": False})
@@ -65,20 +65,52 @@ def write_failures_workbook(path: str | Path, results: list[dict], failures: "pd
         try:
             _summary(book, styles, results, names)
             for entry in failing:
-                _rule_sheets(book, styles, names[entry["rule_id"]], entry, by_rule[entry["rule_id"]],
-                             frames[entry["object"]])
+                _rule_sheets(book, styles, names[entry["rule_id"]], entry, *sheets[entry["rule_id"]])
         finally:
             book.close()
     return path
 
 
-def _masked(frames: Mapping[str, "pd.DataFrame"], failures: "pd.DataFrame") -> tuple[dict, "pd.DataFrame"]:
-    from crmtool.mask import mask_table, scrub_text
+def _failing_rows(failing: list[dict], by_rule: dict, frames: Mapping[str, "pd.DataFrame"],
+                  masked: bool) -> dict[str, tuple["pd.DataFrame", "np.ndarray"]]:
+    """{rule id: (its failing rows, their messages)}. Masked, only the rows that go in the workbook are
+    masked (the kinds still detected on the whole frame), and the messages scrubbed."""
+    import numpy as np
 
-    failures = failures.copy()
-    if len(failures):
-        failures["message"] = failures["message"].map(lambda m: scrub_text(m) if isinstance(m, str) else m)
-    return {name: mask_table(frame)[0] for name, frame in frames.items()}, failures
+    located = {}
+    for entry in failing:
+        group = by_rule[entry["rule_id"]]
+        positions = _positions(group, frames[entry["object"]])
+        located[entry["rule_id"]] = (entry["object"], positions[positions >= 0],
+                                     group["message"].to_numpy()[positions >= 0])
+    out = {}
+    for name, frame in frames.items():
+        wanted = [(rule_id, at, messages) for rule_id, (obj, at, messages) in located.items() if obj == name]
+        if not wanted:
+            continue
+        needed = np.unique(np.concatenate([at for _, at, _ in wanted]))
+        rows = frame.iloc[needed]
+        if masked:
+            from crmtool.mask import mask_table
+
+            rows = mask_table(frame, rows=needed)[0]
+        rows = rows.reset_index(drop=True)
+        for rule_id, at, messages in wanted:
+            if masked:
+                from crmtool.mask import scrub_text
+
+                messages = np.array([scrub_text(m) if isinstance(m, str) else m for m in messages], dtype=object)
+            out[rule_id] = (rows.iloc[np.searchsorted(needed, at)].reset_index(drop=True), messages)
+    return out
+
+
+def _positions(failing: "pd.DataFrame", frame: "pd.DataFrame") -> "np.ndarray":
+    """Each failing row's position in its frame (-1 where its `_row_id` is not there)."""
+    import pandas as pd
+
+    if "_ord" in failing.columns:  # the row's position in its frame, as the SQL engine numbered them
+        return failing["_ord"].to_numpy()
+    return pd.Index(frame["_row_id"]).get_indexer_non_unique(failing["_row_id"])[0]
 
 
 def _styles(book) -> dict:
@@ -111,15 +143,7 @@ def _summary(book, styles: dict, results: list[dict], names: dict[str, str]) -> 
     sheet.autofilter(0, 0, len(results), len(SUMMARY_COLUMNS))
 
 
-def _rule_sheets(book, styles: dict, name: str, entry: dict, failing: "pd.DataFrame", frame: "pd.DataFrame") -> None:
-    import pandas as pd
-
-    if "_ord" in failing.columns:  # the row's position in its frame, as the SQL engine numbered them
-        positions = failing["_ord"].to_numpy()
-    else:
-        positions = pd.Index(frame["_row_id"]).get_indexer_non_unique(failing["_row_id"])[0]
-    rows = frame.iloc[positions[positions >= 0]].reset_index(drop=True)
-    messages = failing["message"].to_numpy()[positions >= 0]
+def _rule_sheets(book, styles: dict, name: str, entry: dict, rows: "pd.DataFrame", messages) -> None:
     columns = [*map(str, rows.columns), "message"]
     bad = columns.index(entry["field"]) if entry["field"] in columns else -1
     for part, start in enumerate(range(0, max(len(rows), 1), MAX_ROWS)):

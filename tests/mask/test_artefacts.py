@@ -79,3 +79,34 @@ def test_the_scan_report_is_masked_unless_asked(tmp_path):
     scan["store"] = f"duckdb:///crm_{MOBILE}.duckdb"
     assert MOBILE in render_scan_html(scan, history_frame(), masked=False)
     assert MOBILE not in render_scan_html(scan, history_frame())
+
+
+def test_the_failures_workbook_masks_only_its_rows_as_the_whole_frame_would(tmp_path, monkeypatch):
+    """Masking only the failing rows gives the cells that masking the whole frame gave (issue 13)."""
+    import openpyxl
+
+    from crmtool.mask import mask_table
+    from crmtool.synth import generate_contacts
+
+    contacts, _ = generate_contacts(600, seed=3)
+    frame = contacts.astype("string").assign(_row_id=[f"c.csv#{i}" for i in range(len(contacts))],
+                                             _source="c.csv", _sheet="", _row=[str(i) for i in range(len(contacts))])
+    # a column whose kind only its content tells: the failing rows alone would not say mobile
+    frame["c"] = [f"139{i:08d}" for i in range(len(frame))]
+    frame.loc[frame.index[[5, 17, 300, 599]], "c"] = "100"
+    failing = frame.iloc[[5, 17, 17, 300, 599]]
+    failures = pd.DataFrame({"rule_id": ["contacts.mobile.valid"] * 3 + ["contacts.email.valid"] * 2,
+                             "_row_id": failing["_row_id"].tolist(),
+                             "message": [f"mobile {m} is wrong" for m in failing["mobile"].fillna("")]})
+    results = [{"rule_id": r, "object": "contacts", "field": f, "kind": "pattern", "severity": "error",
+                "status": "failed", "checked": 600, "failed": 3, "engine_counts": {"sql": 3}, "message": "m", "note": None}
+               for r, f in (("contacts.mobile.valid", "mobile"), ("contacts.email.valid", "email"))]
+    path = write_failures_workbook(tmp_path / "f.xlsx", results, failures, {"contacts": frame})
+    whole = mask_table(frame)[0]
+    book = openpyxl.load_workbook(path, read_only=True)
+    for rule_id, rows in (("contacts.mobile.valid", [5, 17, 17]), ("contacts.email.valid", [300, 599])):
+        sheet = next(book[n] for n in book.sheetnames if n != "summary" and rule_id.split(".")[1] in n)
+        cells = [list(r) for r in sheet.iter_rows(min_row=2, values_only=True)]
+        expected = whole.iloc[rows]
+        assert [c[:-1] for c in cells] == [[None if pd.isna(v) else v for v in row]
+                                           for row in expected.itertuples(index=False, name=None)]
