@@ -41,10 +41,12 @@ def match(
     from crmtool.model import load_object_model
 
     model = load_object_model()
-    live = open_live(open_target(store, model), model, rules=rules, decisions=decisions, refresh=refresh,
+    live = open_live(lambda: open_target(store, model), model, rules=rules, decisions=decisions, refresh=refresh,
                      warn=warn_line)
     health = live.health()
-    err.print(f"index: {health['records']:,} accounts ({health['build_seconds']:.1f} s); reading records on stdin",
+    contacts = health.get("objects", {}).get("contacts")
+    held = f"{health['records']:,} accounts" + (f", {contacts['records']:,} contacts" if contacts else "")
+    err.print(f"index: {held} ({health['build_seconds']:.1f} s); reading records on stdin",
               markup=False, highlight=False)
     out = sys.stdout
     if hasattr(out, "reconfigure"):

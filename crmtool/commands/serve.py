@@ -42,7 +42,7 @@ def serve(
     if not 0 <= port <= 65535:
         raise ConfigError(f"--port {port}: a port is 0 to 65535")
     model = load_object_model()
-    live = open_live(open_target(store, model), model, rules=rules, decisions=decisions, refresh=refresh,
+    live = open_live(lambda: open_target(store, model), model, rules=rules, decisions=decisions, refresh=refresh,
                      warn=warn_line)
     try:
         server = make_server(live, host, port)
@@ -52,8 +52,10 @@ def serve(
         warn_line(f"listening on {host}: anyone who reaches this port can look up the store's accounts "
                   "(there is no authentication)")
     health = live.health()
+    contacts = health.get("objects", {}).get("contacts")
+    held = f"{health['records']:,} accounts" + (f", {contacts['records']:,} contacts" if contacts else "")
     bound_host, bound_port = server.server_address[:2]
-    err.print(f"serving {health['records']:,} accounts on http://{bound_host}:{bound_port} "
+    err.print(f"serving {held} on http://{bound_host}:{bound_port} "
               f"(index built in {health['build_seconds']:.1f} s; POST /match, GET /health); Ctrl-C stops",
               markup=False, highlight=False)
 
