@@ -38,6 +38,71 @@ def _text(value) -> str | None:
     return None if value is None or value is pd.NA or (isinstance(value, float) and np.isnan(value)) else value
 
 
+def one_contact_keys(record: dict) -> dict:
+    """contacts.contact_keys of one record (CONTACT_FIELDS: text or None) as a dict, without pandas: the same
+    functions on the same cells (held equal to contact_keys by a test)."""
+    from crmtool.dedupe.contacts import email_key, name_parts, phone_parts, plain_key
+
+    def cell(name):
+        value = record.get(name)
+        return value if isinstance(value, str) and value.strip() else None
+
+    name = cell("name")
+    parts = name_parts(name) if name is not None else None
+    out = dict(zip(("name_key", "pinyin_key", "surname", "latin", "full"),
+                   parts if parts is not None else (None, None, None, None, None), strict=True))
+    out["latin"], out["full"] = bool(out["latin"]), bool(out["full"])
+    mobiles, landline, extension = [], None, None
+    for source in ("mobile", "phone"):
+        value = cell(source)
+        found = phone_parts(value) if value is not None else None
+        if found is None:
+            continue
+        mobiles += [m for m in found[0] if m not in mobiles]
+        if landline is None and found[1]:
+            landline, extension = found[1][0]
+    out["mobile1"] = mobiles[0] if mobiles else None
+    out["mobile2"] = mobiles[1] if len(mobiles) > 1 else None
+    email = cell("email")
+    found = email_key(email) if email is not None else None
+    out["email"] = found[0] if found else None
+    out["work_email"] = found[0] if found and found[1] else None
+    for column, key in (("account_id", "account"), ("title", "title"), ("department", "department")):
+        value = cell(column)
+        out[key] = plain_key(value) if value is not None else None
+    out["landline"], out["extension"], out["mobiles"] = landline, extension, mobiles
+    return out
+
+
+def _codes(values: list) -> np.ndarray:
+    seen: dict = {}
+    return np.array([-1 if v is None else seen.setdefault(v, len(seen)) for v in values], dtype=np.int32)
+
+
+def pair_keys_of(keys: list[dict]):
+    """contacts.ContactKeys of a few records' key dicts (ContactKeys.from_keys without a frame: codes are
+    only compared for equality, so any numbering does)."""
+    import pyarrow as pa
+
+    from crmtool.dedupe.contacts import ContactKeys
+
+    n = len(keys)
+    column = {c: [k[c] for k in keys] for c in ("name_key", "pinyin_key", "surname", "mobile1", "mobile2", "email",
+                                                 "work_email", "account", "title", "department", "landline",
+                                                 "extension")}
+    mobiles = _codes(column["mobile1"] + column["mobile2"])
+    emails = _codes(column["email"])
+    work = np.array([w is not None for w in column["work_email"]], dtype=bool)
+    return ContactKeys(
+        name=_codes(column["name_key"]), pinyin=_codes(column["pinyin_key"]), surname=_codes(column["surname"]),
+        latin=np.array([k["latin"] for k in keys], dtype=bool), full=np.array([k["full"] for k in keys], dtype=bool),
+        mobile1=mobiles[:n], mobile2=mobiles[n:], email=emails, work_email=np.where(work, emails, -1),
+        account=_codes(column["account"]), title=_codes(column["title"]), department=_codes(column["department"]),
+        landline=_codes(column["landline"]), extension=_codes(column["extension"]),
+        name_len=np.array([len(v) if v is not None else 0 for v in column["name_key"]], dtype=np.int16),
+        name_text=pa.array(column["name_key"], type=pa.string()))
+
+
 class ContactIndex:
     """The store's contacts, their keys and block dicts; `lookup` answers one contact (see the module
     docstring). Not thread-safe: LiveIndex serialises access."""
@@ -248,26 +313,21 @@ class ContactIndex:
         """The live contacts a record (CONTACT_FIELDS: text or None) is or may be, best first; as
         MatchIndex.lookup. `accounts` False: compared without the account (see `candidates`)."""
         from crmtool.dedupe.cluster import cluster
-        from crmtool.dedupe.contacts import ContactKeys, contact_constraints, contact_patterns
+        from crmtool.dedupe.contacts import contact_constraints, contact_patterns
         from crmtool.dedupe.decide import DECISIONS, RULES, decide
 
-        fields = pd.DataFrame([{c: record.get(c) for c in CONTACT_FIELDS}]).astype("string")
+        record = {c: (None if record.get(c) is None else str(record.get(c))) for c in CONTACT_FIELDS}
         if not accounts:
-            fields["account_id"] = pd.NA
-        own = self._key_dicts(fields)[0]
+            record["account_id"] = None
+        own = one_contact_keys(record)
         rows = self.candidates(own, accounts=accounts)
         if exclude_key is not None:
             mine = set(self.maps["key"].get(exclude_key, ()))
             rows = [r for r in rows if r not in mine]
         if not rows:
             return []
-        frame = pd.DataFrame([own] + [self.keys[r] for r in rows])
-        if not accounts:
-            frame["account"] = None
-        for c in frame.columns:
-            if c not in ("latin", "full", "mobiles"):
-                frame[c] = frame[c].astype("string")
-        ck = ContactKeys.from_keys(frame)
+        others = [self.keys[r] for r in rows]
+        ck = pair_keys_of([own] + ([{**o, "account": None} for o in others] if not accounts else others))
         k = len(rows)
         a, b = np.zeros(k, dtype=np.int32), np.arange(1, k + 1, dtype=np.int32)
         pattern = contact_patterns(ck, a, b)
@@ -276,7 +336,7 @@ class ContactIndex:
         if self.settings.decisions:
             from crmtool.dedupe.decisions import answers, fingerprint_values
 
-            mine_fp = fingerprint_values(fields, self.fingerprint_fields)
+            mine_fp = fingerprint_values(pd.DataFrame([record]).astype("string"), self.fingerprint_fields)
             reviewed = answers(np.concatenate([mine_fp, self.review_fp[rows]]), a, b, self.settings.decisions)
         decision, rule = decide(self.tables.decisions, pattern, reviewed)
         decision, rule = decision.copy(), rule.copy()

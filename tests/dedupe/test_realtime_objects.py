@@ -15,7 +15,7 @@ import pandas as pd
 from crmtool.dedupe.cross import match_cross
 from crmtool.dedupe.pipeline import DedupeSettings
 from crmtool.dedupe.realtime import MATCH_FIELDS
-from crmtool.dedupe.realtime_objects import CONTACT_FIELDS, ContactIndex, lead_links
+from crmtool.dedupe.realtime_objects import CONTACT_FIELDS, ContactIndex, lead_links, one_contact_keys
 from crmtool.dedupe.realtime import MatchIndex
 from crmtool.dedupe.rules import builtin_rules
 from crmtool.load import open_target
@@ -52,6 +52,35 @@ def _checker(url: str, refresh: float = 0.0):
 
 def _record(row, fields=CONTACTS) -> dict:
     return {c: (None if pd.isna(row[c]) else str(row[c])) for c in fields if c in row.index}
+
+
+ODD = pd.DataFrame({  # cells the generator does not make
+    "contact_id": [f"X{i}" for i in range(8)],
+    "name": [" 张 伟 ", "", None, "陳穎", "張經理", "ZHANG Wei", "老李", "x"],
+    "mobile": ["+86 138-0013-8000", "  ", None, "８６１３８００１３８０００", "13800138000 13900139000", "010-62345678转123",
+               "abc", "13800138000"],
+    "phone": ["(010)62345678转123", "", None, "0755-88886666;021-55556666", "13911112222", None, "1", "+86 10 6234 5678"],
+    "email": ["ZhangWei+crm@QQ.con", "", None, "a.b.c@gmail.com", "x@huaxin.com", "not an address", " li@163.com ", None],
+    "account_id": [" A1 ", "", None, "Ａ１", "a1", None, "A2", "A3"],
+    "title": ["经理", "", None, "總經理", " CEO ", None, "经理", None],
+    "department": ["销售部", "", None, "財務部", None, "IT", None, "x"],
+}).astype("string")
+
+
+def test_one_contact_keys_are_the_keys_contact_keys_gives():
+    from crmtool.dedupe.contacts import contact_keys
+
+    table = pd.concat([_contacts(2000, seed=8), ODD], ignore_index=True)
+    keys = contact_keys(table[CONTACTS])
+    mismatches = []
+    for i, row in table.iterrows():
+        for column, value in one_contact_keys(_record(row)).items():
+            batch = keys[column].iloc[i]
+            batch = (list(batch) if column == "mobiles" else bool(batch) if column in ("latin", "full")
+                     else None if pd.isna(batch) else batch)
+            if value != batch:
+                mismatches.append((i, column, value, batch))
+    assert mismatches == []
 
 
 def test_a_contact_lookup_decides_what_dedupe_object_contacts_against_decides(cli, tmp_path):
