@@ -29,7 +29,8 @@ def open_live(target, model, *, object_name: str = "accounts", rules=None, decis
               warn=None) -> Checker:
     """The real-time check over a store (`target`: a function giving a new crmtool.load target, not yet
     opened, one per object's index; or one such target, then only `object_name` is checked) with the dedupe
-    rules of `rules` (a rules file over the built-in rules of accounts) and the reviewer answers of
+    rules of `rules` (a rules file over the built-in rules of its `object`, accounts or contacts; the
+    other object keeps its built-in rules) and the reviewer answers of
     `decisions`: a realtime_objects.Checker with the accounts' index built (and the contacts' when the
     store holds contacts)."""
     import os
@@ -47,7 +48,8 @@ def open_live(target, model, *, object_name: str = "accounts", rules=None, decis
         raise InputError(decisions, "no such decisions store")
     answers = load_decisions(decisions)
     processes = os.cpu_count() or 1
-    settings = {name: DedupeSettings.from_rules(load_rules(rules if name == object_name else None, name),
+    ruled = _rules_object(rules) if rules is not None and callable(target) else object_name
+    settings = {name: DedupeSettings.from_rules(load_rules(rules if name == ruled else None, name),
                                                 decisions=answers, processes=processes)
                 for name in ("accounts", "contacts")}
 
@@ -63,6 +65,19 @@ def open_live(target, model, *, object_name: str = "accounts", rules=None, decis
         return live.build()
     keys = {name: model[name].external_id for name in ("accounts", "contacts")}
     return Checker(factory, keys=keys, settings=settings, refresh=refresh, warn=warn).build()
+
+
+def _rules_object(path) -> str:
+    """The object a rules file is for (its `object`, accounts when absent): contacts or accounts; a file that
+    cannot be read is the accounts' (load_rules then says what is wrong with it)."""
+    try:
+        import yaml
+
+        with open(path, encoding="utf-8") as handle:
+            doc = yaml.safe_load(handle)
+    except Exception:  # noqa: BLE001 - load_rules reports the file's problems with their lines
+        return "accounts"
+    return "contacts" if isinstance(doc, dict) and doc.get("object") == "contacts" else "accounts"
 
 
 def answer_line(live: LiveIndex, line: bytes | str, number: int) -> dict | None:

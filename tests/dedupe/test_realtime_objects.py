@@ -267,3 +267,28 @@ def test_contacts_are_built_on_the_first_request_when_the_store_had_none(tmp_pat
     assert first == {"id": 1, "decision": "non-match", "candidates": []}
     assert second["decision"] == "match" and [c["key"] for c in second["candidates"]] == ["A1"]
 
+
+
+def test_a_contacts_rules_file_applies_to_contact_lookups_and_added_contacts_are_candidates(tmp_path):
+    from crmtool.dedupe.service import open_live
+
+    url = f"duckdb:///{tmp_path}/crm.duckdb"
+    _load(url, "accounts", STORE_ACCOUNTS)
+    _load(url, "contacts", STORE_CONTACTS)
+    rules = tmp_path / "rules.yaml"
+    rules.write_text("version: 1\nobject: contacts\nthresholds: {match: 20}\n", encoding="utf-8")
+    model = load_object_model()
+    ask = {"object": "contacts", "name": "张伟", "mobile": "13800138000", "account_id": "A1"}
+    built_in = open_live(lambda: open_target(url, model), model, refresh=0).answer(ask)
+    ruled = open_live(lambda: open_target(url, model), model, rules=rules, refresh=0)
+    assert built_in["decision"] == "match" and ruled.answer(ask)["decision"] == "review"
+    account = ruled.answer({"name": "北京华信科技有限公司", "phone": "010-62345678"})
+    assert account["decision"] == "match", "the accounts keep their built-in rules"
+
+    new = {"object": "contacts", "name": "王芳", "email": "wangfang@yuanhang.com", "account_id": "A2"}
+    assert ruled.answer({**new, "contact_id": "C9", "add": True}) == {"decision": "non-match", "candidates": [],
+                                                                       "added": True}
+    again = ruled.answer({**new, "name": "Wang Fang"})
+    assert [(c["key"], c["decision"], c.get("pending")) for c in again["candidates"]] == [("C9", "review", True)]
+    assert ruled.health()["objects"]["contacts"]["pending"] == 1
+    assert ruled.answer({"object": "leads", "company": "x", "add": True})["error"].startswith("add: ")
