@@ -85,8 +85,9 @@ def test_one_contact_keys_are_the_keys_contact_keys_gives():
 
 def test_a_contact_lookup_decides_what_dedupe_object_contacts_against_decides(cli, tmp_path):
     """500 generated contacts (copies of stored people in other formats, look-alikes at the same and at other
-    accounts) looked up one by one in the index of 2,500 stored ones, as JSON requests: every (lookup, stored
-    contact) pair's decision, score and reasons are batch `crmtool dedupe --object contacts --against`'s."""
+    accounts) looked up one by one over HTTP (`crmtool serve` on 127.0.0.1) in the index of 2,500 stored ones:
+    every (lookup, stored contact) pair's decision, score and reasons are batch `crmtool dedupe --object
+    contacts --against`'s."""
     from crmtool.read import read_table
 
     records = _contacts(3000, seed=17)
@@ -108,16 +109,27 @@ def test_a_contact_lookup_decides_what_dedupe_object_contacts_against_decides(cl
 
     url = f"duckdb:///{tmp_path}/crm.duckdb"
     _load(url, "contacts", store)
-    checker = _checker(url)
-    assert checker.health()["objects"]["contacts"]["records"] == 2500, "built at the start: the store has contacts"
-    mine = {}
-    for _, row in lookups.iterrows():
-        answer = checker.answer({"object": "contacts", "id": row["contact_id"], **_record(row)})
-        assert "error" not in answer, answer
-        for c in answer["candidates"]:
-            mine[(row["contact_id"], c["key"])] = (c["decision"], c["score"], c["reasons"])
-            stored = store.set_index("contact_id").loc[c["key"], "account_id"]
-            assert c["account"] == (None if pd.isna(stored) else stored)
+    proc = _crmtool("serve", "--store", url, "--port", "0")
+    err = _Reader(proc.stderr)
+    try:
+        line = err.next()
+        while "serving" not in line:
+            line = err.next()
+        assert "2,500 contacts" in line, "built at the start: the store has contacts"
+        base = line.split(" on ", 1)[1].split()[0]
+        mine = {}
+        accounts = store.set_index("contact_id")["account_id"]
+        for _, row in lookups.iterrows():
+            status, answer = _post(base + "/match", {"object": "contacts", "id": row["contact_id"], **_record(row)})
+            assert status == 200, answer
+            for c in answer["candidates"]:
+                mine[(row["contact_id"], c["key"])] = (c["decision"], c["score"], c["reasons"])
+                assert c["account"] == (None if pd.isna(accounts[c["key"]]) else accounts[c["key"]])
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=60) == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
     assert len(batch) > 200 and {d for d, _, _ in batch.values()} == {"match", "review"}
     assert mine == batch
 
@@ -292,3 +304,27 @@ def test_a_contacts_rules_file_applies_to_contact_lookups_and_added_contacts_are
     assert [(c["key"], c["decision"], c.get("pending")) for c in again["candidates"]] == [("C9", "review", True)]
     assert ruled.health()["objects"]["contacts"]["pending"] == 1
     assert ruled.answer({"object": "leads", "company": "x", "add": True})["error"].startswith("add: ")
+
+
+def test_a_changed_or_deleted_contact_is_seen_and_a_compacted_index_answers_the_same(tmp_path):
+    url = f"duckdb:///{tmp_path}/crm.duckdb"
+    stored = _contacts(400, seed=6)
+    _load(url, "contacts", stored)
+    checker = _checker(url)
+    live = checker.live("contacts")
+    asks = [{"object": "contacts", **_record(stored.iloc[i])} for i in range(0, 400, 9)]
+    before = [checker.answer(a) for a in asks]
+    assert all(stored.iloc[i]["contact_id"] in [c["key"] for c in b["candidates"]]
+               for i, b in zip(range(0, 400, 9), before, strict=True))
+    live.index = live.index.compacted()
+    assert [checker.answer(a) for a in asks] == before
+
+    gone, moved = stored.iloc[0]["contact_id"], stored.iloc[9]
+    with open_target(url, load_object_model()) as target:
+        target.delete("contacts", [gone])
+    _load(url, "contacts", pd.DataFrame([{**moved.to_dict(), "mobile": "13512345678", "email": None, "name": "某某某",
+                                          "phone": None}]), "r2")
+    first, second = checker.answer(asks[0]), checker.answer(asks[1])
+    assert gone not in [c["key"] for c in first["candidates"]]
+    assert moved["contact_id"] not in [c["key"] for c in second["candidates"]]
+    assert live.index.store_size == 399 and live.state.resyncs >= 1
