@@ -1,6 +1,10 @@
 """crmtool match (the real-time check) against a store of N accounts, beside batch `dedupe --against`.
 
     python bench/bench_match.py --n 1000000 [--lookups 1000] [--seed 0] [--hard] [--json]
+    python bench/bench_match.py --object contacts --n 100000 [--lookups 1000]
+
+`--object contacts`: the same with generated contacts (crmtool.synth.generate_contacts), `{"object":
+"contacts", …}` lookups and `dedupe --object contacts --against store.csv` (the store's rows as a file).
 
 One run:
 1. a child process generates N + LOOKUPS accounts (crmtool.synth.generate_accounts; the records are
@@ -35,6 +39,13 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 P99_TARGET_MS = 20.0
 FIELDS = ["name", "credit_code", "phone", "address"]
+CONTACT_FIELDS = ["name", "mobile", "phone", "email", "account_id", "title", "department"]
+OBJECT = {"name": "accounts", "key": "account_id", "fields": FIELDS}
+
+
+def _use(object_name: str) -> None:
+    OBJECT.update({"name": object_name, "key": "contact_id" if object_name == "contacts" else "account_id",
+                   "fields": CONTACT_FIELDS if object_name == "contacts" else FIELDS})
 
 
 def prepare(n: int, lookups: int, seed: int, hard: bool, folder: Path) -> None:
@@ -44,15 +55,24 @@ def prepare(n: int, lookups: int, seed: int, hard: bool, folder: Path) -> None:
     from crmtool.model import load_object_model
     from crmtool.synth import generate_accounts
 
-    records, _ = generate_accounts(n + lookups, seed=seed, hard=hard)
-    records = records.rename(columns={"record_id": "account_id"})[["account_id", *FIELDS]]
+    name, key, fields = OBJECT["name"], OBJECT["key"], OBJECT["fields"]
+    if name == "contacts":
+        from crmtool.synth import generate_contacts
+
+        records, _ = generate_contacts(n + lookups, seed=seed)
+        records = records.sample(frac=1, random_state=seed).reset_index(drop=True)  # copies among the lookups
+    else:
+        records, _ = generate_accounts(n + lookups, seed=seed, hard=hard)
+    records = records.rename(columns={"record_id": key})[[key, *fields]]
     store = records.iloc[:n].reset_index(drop=True).astype("string[pyarrow]")
-    store["_crm_hash"] = row_hash(store, FIELDS)
+    store["_crm_hash"] = row_hash(store, fields)
     path = folder / "store.duckdb"
     path.unlink(missing_ok=True)
     with open_target(f"duckdb:///{path}", load_object_model()) as target:
-        target.ensure_schema(["accounts"])
-        target.upsert("accounts", store, "bench")
+        target.ensure_schema(["accounts", "contacts"] if name == "contacts" else ["accounts"])
+        target.upsert(name, store, "bench")
+    if name == "contacts":
+        records.iloc[:n].to_csv(folder / "store.csv", index=False)
     records.iloc[n:].to_csv(folder / "lookups.csv", index=False)
 
 
@@ -86,8 +106,9 @@ def run_match(folder: Path) -> dict:
     import pandas as pd
 
     lookups = pd.read_csv(folder / "lookups.csv", dtype=str, keep_default_na=False)
-    lines = [json.dumps({"id": row["account_id"], **{c: (row[c] or None) for c in FIELDS}}, ensure_ascii=False)
-             for _, row in lookups.iterrows()]
+    extra = {"object": "contacts"} if OBJECT["name"] == "contacts" else {}
+    lines = [json.dumps({"id": row[OBJECT["key"]], **extra, **{c: (row[c] or None) for c in OBJECT["fields"]}},
+                        ensure_ascii=False) for _, row in lookups.iterrows()]
     del lookups
     load = [os.getloadavg()[0]]
     started = time.perf_counter()
@@ -130,9 +151,12 @@ def run_batch(folder: Path) -> dict:
     load = [os.getloadavg()[0]]
     started = time.perf_counter()
     with open(folder / "batch.out", "w") as out, open(folder / "batch.err", "w") as err:
+        contacts = OBJECT["name"] == "contacts"
         proc = subprocess.Popen([sys.executable, "-m", "crmtool", "dedupe", str(folder / "lookups.csv"), "--key",
-                                 "account_id", "--out", str(folder / "clusters.csv"), "--pairs", str(folder / "pairs.csv"),
-                                 "--against", str(folder / "store.duckdb"), "--json"], stdout=out, stderr=err, env=_env())
+                                 OBJECT["key"], "--out", str(folder / "clusters.csv"), "--pairs", str(folder / "pairs.csv"),
+                                 *(["--object", "contacts"] if contacts else []), "--against",
+                                 str(folder / ("store.csv" if contacts else "store.duckdb")), "--json"],
+                                stdout=out, stderr=err, env=_env())
         peak, done = [0], threading.Event()
         _sampler(proc.pid, peak, done)
         _, status, usage = os.wait4(proc.pid, 0)
@@ -165,32 +189,36 @@ def main() -> None:
     parser.add_argument("--lookups", type=int, default=1000)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--hard", action="store_true", help="the generator's hard setting")
+    parser.add_argument("--object", choices=["accounts", "contacts"], default="accounts")
     parser.add_argument("--workdir", type=Path, default=ROOT / "bench" / "data")
     parser.add_argument("--reuse", action="store_true", help="keep a store made by an earlier run with the same options")
     parser.add_argument("--json", action="store_true")
     parser.add_argument("--prepare", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    _use(args.object)
     if args.prepare:
         prepare(args.n, args.lookups, args.seed, args.hard, args.prepare)
         return
-    folder = args.workdir / f"match_{args.n}_{args.seed}{'_hard' if args.hard else ''}"
+    folder = args.workdir / (f"match_{'contacts_' if args.object == 'contacts' else ''}{args.n}_{args.seed}"
+                             f"{'_hard' if args.hard else ''}")
     folder.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
     if not (args.reuse and (folder / "store.duckdb").exists() and (folder / "lookups.csv").exists()):
         subprocess.run([sys.executable, __file__, "--prepare", str(folder), "--n", str(args.n), "--lookups",
-                        str(args.lookups), "--seed", str(args.seed), *(["--hard"] if args.hard else [])],
+                        str(args.lookups), "--seed", str(args.seed), "--object", args.object,
+                        *(["--hard"] if args.hard else [])],
                        check=True, env=_env())
     prepared = time.perf_counter() - started
     match = run_match(folder)
     batch = run_batch(folder)
     agree = agreement(folder, match.pop("answers"))
-    report = {"records": args.n, "hard": args.hard, "seed": args.seed, "prepare_s": prepared, "match": match,
+    report = {"object": args.object, "records": args.n, "hard": args.hard, "seed": args.seed, "prepare_s": prepared, "match": match,
               "batch": batch, "agreement": agree, "p99_target_ms": P99_TARGET_MS}
     if args.json:
         print(json.dumps(report, indent=2, ensure_ascii=False))
     else:
         m, b = match, batch
-        print(f"store: {args.n:,} accounts{' (hard)' if args.hard else ''}, seed {args.seed}; {m['lookups']:,} lookups")
+        print(f"store: {args.n:,} {args.object}{' (hard)' if args.hard else ''}, seed {args.seed}; {m['lookups']:,} lookups")
         print(f"crmtool match: index {m['build_wall_s']:.1f} s wall ({m['build_own_s']:.1f} s its own), peak "
               f"{m['peak_mb']:,.0f} MB; latency p50 {m['p50_ms']:.2f} ms, p90 {m['p90_ms']:.2f}, p99 {m['p99_ms']:.2f}, "
               f"max {m['max_ms']:.1f}; {m['lookups_total_s']:.1f} s for all; load {m['load']}")

@@ -1,4 +1,5 @@
-"""`crmtool match --store URL`: which stored accounts each record duplicates, as JSON lines on stdin/stdout."""
+"""`crmtool match --store URL`: which stored accounts or contacts (for a lead: both) each record duplicates, as JSON
+lines on stdin/stdout."""
 
 from __future__ import annotations
 
@@ -28,7 +29,9 @@ def match(
 ) -> int:
     """Real-time check: read one JSON record per line on stdin, write one answer per line on stdout.
 
-    A record: {"id": …, "name": …, "credit_code": …, "phone": …, "address": …} (object: accounts).
+    A record: {"id": …, "name": …, "credit_code": …, "phone": …, "address": …} (object: accounts, the
+    default); {"object": "contacts", "name": …, "mobile": …, "email": …, "account_id": …}; or {"object":
+    "leads", "name": …, "mobile": …, "company": …}: its contacts and accounts.
     An answer: {"id": …, "decision": …, "candidates": [{key, name, score, decision, reasons}, …]}, or
     {"line": N, "error": …} for a line that cannot be answered; the stream goes on. The index of the
     store is built once at the start (messages on stderr). See docs/dedupe.md, "Real-time check".
@@ -41,10 +44,13 @@ def match(
     from crmtool.model import load_object_model
 
     model = load_object_model()
-    live = open_live(open_target(store, model), model, rules=rules, decisions=decisions, refresh=refresh,
+    live = open_live(lambda: open_target(store, model), model, rules=rules, decisions=decisions, refresh=refresh,
                      warn=warn_line)
     health = live.health()
-    err.print(f"index: {health['records']:,} accounts ({health['build_seconds']:.1f} s); reading records on stdin",
+    contacts = health.get("objects", {}).get("contacts")
+    held = f"{health['records']:,} accounts" + (f", {contacts['records']:,} contacts" if contacts else "")
+    built = health["build_seconds"] + (contacts["build_seconds"] if contacts else 0.0)
+    err.print(f"index: {held} ({built:.1f} s); reading records on stdin",
               markup=False, highlight=False)
     out = sys.stdout
     if hasattr(out, "reconfigure"):

@@ -42,19 +42,22 @@ def serve(
     if not 0 <= port <= 65535:
         raise ConfigError(f"--port {port}: a port is 0 to 65535")
     model = load_object_model()
-    live = open_live(open_target(store, model), model, rules=rules, decisions=decisions, refresh=refresh,
+    live = open_live(lambda: open_target(store, model), model, rules=rules, decisions=decisions, refresh=refresh,
                      warn=warn_line)
     try:
         server = make_server(live, host, port)
     except OSError as exc:
         raise ConfigError(f"--host {host} --port {port}: cannot listen there ({exc.strerror or exc})") from None
     if host not in LOOPBACK:
-        warn_line(f"listening on {host}: anyone who reaches this port can look up the store's accounts "
+        warn_line(f"listening on {host}: anyone who reaches this port can look up the store's accounts and contacts "
                   "(there is no authentication)")
     health = live.health()
+    contacts = health.get("objects", {}).get("contacts")
+    held = f"{health['records']:,} accounts" + (f", {contacts['records']:,} contacts" if contacts else "")
+    built = health["build_seconds"] + (contacts["build_seconds"] if contacts else 0.0)
     bound_host, bound_port = server.server_address[:2]
-    err.print(f"serving {health['records']:,} accounts on http://{bound_host}:{bound_port} "
-              f"(index built in {health['build_seconds']:.1f} s; POST /match, GET /health); Ctrl-C stops",
+    err.print(f"serving {held} on http://{bound_host}:{bound_port} "
+              f"(index built in {built:.1f} s; POST /match, GET /health); Ctrl-C stops",
               markup=False, highlight=False)
 
     def stop(signum, frame):

@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import threading
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -131,10 +132,14 @@ class Candidate:
     decision: str  # match | review (non-matches are not candidates)
     reasons: str
     pending: bool = False  # an added record the store does not hold yet
+    account: str | None = None  # a contact's account (its account_id as stored)
+    contact: bool = False  # a stored contact: the answer says its account (null when it has none)
 
     def to_dict(self) -> dict:
         out = {"key": self.key, "name": self.name, "score": self.score, "decision": self.decision,
                "reasons": self.reasons}
+        if self.contact:
+            out["account"] = self.account
         if self.pending:
             out["pending"] = True
         return out
@@ -198,6 +203,9 @@ class MatchIndex:
 
     Rows are numbered in the order they were added; a replaced or removed row stays as a dead row
     (`alive` false) until `compacted`. Not thread-safe: LiveIndex serialises access."""
+
+    FIELDS = MATCH_FIELDS  # what a request and a stored row carry (realtime_objects.ContactIndex: its own)
+    REQUIRED = "every record needs the company name"
 
     def __init__(self, settings=None):
         from crmtool.dedupe.pipeline import DedupeSettings, _tables
@@ -484,13 +492,16 @@ class MatchIndex:
         code_open = keys["code"] is None or not keys["code_valid"]
         return [rows if code_open else rows[self.open[rows]]]
 
-    def lookup(self, record: dict, *, exclude_key: str | None = None, entities: bool = True) -> list[Candidate]:
+    def lookup(self, record: dict, *, exclude_key: str | None = None, entities: bool = True,
+               refused_as_review: bool = False) -> list[Candidate]:
         """The live rows a record (MATCH_FIELDS: text or None) duplicates or may duplicate, best first.
 
         `exclude_key`: the record's own key in the store, never its own candidate. `entities`: refuse,
         as batch clustering does, a match that would put two valid codes, branches, places, name regions
-        or mobiles into the record's entity (strongest first); False gives the pair decisions alone."""
-        from crmtool.dedupe.cluster import cluster
+        or mobiles into the record's entity (strongest first); False gives the pair decisions alone.
+        `refused_as_review`: such a refused match is a review with `rule:cluster_constraint (…)` in its
+        reasons (cross.py's reading of a lead's company that could be two accounts)."""
+        from crmtool.dedupe.cluster import REFUSALS, cluster
         from crmtool.dedupe.decide import DECISIONS, RULES, decide
         from crmtool.dedupe.keys import one_record_keys
         from crmtool.dedupe.pipeline import _entity_constraints
@@ -527,7 +538,7 @@ class MatchIndex:
             strong = self.tables.decisions.strong[pattern[is_match]] | (rule[is_match] == RULES.index("rule:reviewed_yes"))
             _, refusal = cluster(k + 1, a[is_match], b[is_match], weight[is_match], strong=strong, **constraints)
             refused[is_match] = refusal
-            decision[refused > 0] = DECISIONS.index("non-match")
+            decision[refused > 0] = DECISIONS.index("review" if refused_as_review else "non-match")
         keep = np.flatnonzero(decision != DECISIONS.index("non-match"))
         names = small.column("_name").to_pylist()
         row_keys = small.column("_key").to_pylist()
@@ -537,7 +548,8 @@ class MatchIndex:
             p = int(pattern[j])
             if p not in self._reasons:
                 self._reasons[p] = self.tables.patterns.reasons(p)
-            parts = [self._reasons[p]] + ([RULES[rule[j]]] if rule[j] else [])
+            parts = ([self._reasons[p]] + ([RULES[rule[j]]] if rule[j] else [])
+                     + ([f"rule:cluster_constraint ({REFUSALS[refused[j]]})"] if refused[j] else []))
             out.append(Candidate(row_keys[j + 1], names[j + 1], float(score[j]), DECISIONS[decision[j]],
                                  "; ".join(p for p in parts if p), bool(self.pending[rows[j]])))
         out.sort(key=lambda c: (-c.score, c.key))
@@ -559,7 +571,9 @@ class Request:
     add: bool = False
 
 
-def parse_request(obj: object, *, key: str, objects: tuple[str, ...] = ("accounts",)) -> Request:
+def parse_request(obj: object, *, key: str, objects: tuple[str, ...] = ("accounts",),
+                  fields: tuple[str, ...] = MATCH_FIELDS,
+                  required: str = "every record needs the company name") -> Request:
     """A request object: the record's fields, `object` (default accounts), optional `id` (echoed),
     `<key>` (its own key in the store) and `add`. RecordError for what cannot be answered."""
     if not isinstance(obj, dict):
@@ -570,14 +584,14 @@ def parse_request(obj: object, *, key: str, objects: tuple[str, ...] = ("account
     kind = obj.get("object", "accounts")
     if kind not in objects:
         raise RecordError(f"object {kind!r}: only {', '.join(objects)} can be checked (for now)")
-    fields = {}
-    for name in MATCH_FIELDS:
+    names, fields = fields, {}
+    for name in names:
         value = obj.get(name)
         if isinstance(value, bool) or not isinstance(value, (str, int, type(None))):
             raise RecordError(f"{name}: expected text, got {type(value).__name__}")
         fields[name] = None if value is None else str(value)
     if fields["name"] is None or not fields["name"].strip():
-        raise RecordError("name: missing (every record needs the company name)")
+        raise RecordError(f"name: missing ({required})")
     own = obj.get(key)
     if own is not None and (isinstance(own, bool) or not isinstance(own, (str, int))):
         raise RecordError(f"{key}: expected text")
@@ -614,7 +628,7 @@ class LiveIndex:
     Thread-safe: lookups and refreshes take one lock; the store is read outside it."""
 
     def __init__(self, target, *, object_name: str = "accounts", key: str = "account_id", settings=None,
-                 refresh: float = 1.0, warn=None):
+                 refresh: float = 1.0, warn=None, index_class=None):
         if refresh < 0:
             raise ValueError("refresh must be >= 0 seconds")
         self.target = target
@@ -624,6 +638,7 @@ class LiveIndex:
         self.refresh = refresh
         self.warn = warn  # called with a message when a refresh fails (the old index keeps answering)
         self.state = LiveState()
+        self.index_class = index_class or MatchIndex  # MatchIndex, or one with its interface (ContactIndex)
         self.index: MatchIndex | None = None
         self._lock = threading.Lock()  # the index
         self._poll_lock = threading.Lock()  # one refresh at a time
@@ -637,8 +652,8 @@ class LiveIndex:
         with self.target:
             marker = self.target.change_marker(self.object_name)
             rows = self.target.fetch(self.object_name)
-        rows = rows[[c for c in (self.key, *MATCH_FIELDS) if c in rows.columns]]  # the other columns freed
-        index = MatchIndex.build(rows, self.settings, key=self.key)
+        rows = rows[[c for c in dict.fromkeys((self.key, *self.index_class.FIELDS)) if c in rows.columns]]
+        index = self.index_class.build(rows, self.settings, key=self.key)
         del rows
         with self._lock:
             self.index = index
@@ -729,7 +744,8 @@ class LiveIndex:
         """The answer to one request object: `candidates` (and `id`, `decision`, `added`), or `error`."""
         ident = obj.get("id") if isinstance(obj, dict) and not isinstance(obj.get("id"), (dict, list)) else None
         try:
-            request = parse_request(obj, key=self.key)
+            request = parse_request(obj, key=self.key, objects=(self.object_name,), fields=self.index_class.FIELDS,
+                                    required=self.index_class.REQUIRED)
         except RecordError as exc:
             return _with_id(ident, {"error": str(exc)})
         if self.refresh == 0:
@@ -745,6 +761,12 @@ class LiveIndex:
         if request.add:
             answer["added"] = True
         return answer
+
+    @contextmanager
+    def locked(self):
+        """The index, held for the caller alone (a lead's lookups in two indexes)."""
+        with self._lock:
+            yield self.index
 
     def health(self) -> dict:
         with self._lock:

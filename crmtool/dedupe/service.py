@@ -15,6 +15,7 @@ from typing import IO, TYPE_CHECKING
 
 if TYPE_CHECKING:
     from crmtool.dedupe.realtime import LiveIndex
+    from crmtool.dedupe.realtime_objects import Checker
 
 MAX_BODY = 1 << 20  # bytes of one POST /match body
 MAX_LINE = 1 << 20  # bytes of one input line
@@ -25,14 +26,19 @@ def _dumps(obj: dict) -> str:
 
 
 def open_live(target, model, *, object_name: str = "accounts", rules=None, decisions=None, refresh: float = 1.0,
-              warn=None) -> LiveIndex:
-    """A LiveIndex over a store target (crmtool.load.open_target, not yet opened) with the dedupe rules
-    of `rules` (a rules file over the built-in rules) and the reviewer answers of `decisions`, built."""
+              warn=None) -> Checker:
+    """The real-time check over a store (`target`: a function giving a new crmtool.load target, not yet
+    opened, one per object's index; or one such target, then only `object_name` is checked) with the dedupe
+    rules of `rules` (a rules file over the built-in rules of its `object`, accounts or contacts; the
+    other object keeps its built-in rules) and the reviewer answers of
+    `decisions`: a realtime_objects.Checker with the accounts' index built (and the contacts' when the
+    store holds contacts)."""
     import os
 
     from crmtool.dedupe.decisions import load_decisions
     from crmtool.dedupe.pipeline import DedupeSettings
     from crmtool.dedupe.realtime import LiveIndex
+    from crmtool.dedupe.realtime_objects import ContactIndex, Checker
     from crmtool.dedupe.rules import load_rules
     from crmtool.errors import ConfigError, InputError
 
@@ -40,12 +46,38 @@ def open_live(target, model, *, object_name: str = "accounts", rules=None, decis
         raise ConfigError(f"--refresh {refresh}: seconds, 0 or more")
     if decisions is not None and not os.path.exists(decisions):
         raise InputError(decisions, "no such decisions store")
-    settings = DedupeSettings.from_rules(load_rules(rules, object_name), decisions=load_decisions(decisions),
-                                         processes=os.cpu_count() or 1)
-    target.read_only = True
-    live = LiveIndex(target, object_name=object_name, key=model[object_name].external_id, settings=settings,
-                     refresh=refresh, warn=warn)
-    return live.build()
+    answers = load_decisions(decisions)
+    processes = os.cpu_count() or 1
+    ruled = _rules_object(rules) if rules is not None and callable(target) else object_name
+    settings = {name: DedupeSettings.from_rules(load_rules(rules if name == ruled else None, name),
+                                                decisions=answers, processes=processes)
+                for name in ("accounts", "contacts")}
+
+    def factory(name: str):
+        one = target() if callable(target) else target
+        one.read_only = True
+        return one
+
+    if not callable(target):  # one target: one object's LiveIndex, as before
+        live = LiveIndex(factory(object_name), object_name=object_name, key=model[object_name].external_id,
+                         settings=settings[object_name], refresh=refresh, warn=warn,
+                         index_class=ContactIndex if object_name == "contacts" else None)
+        return live.build()
+    keys = {name: model[name].external_id for name in ("accounts", "contacts")}
+    return Checker(factory, keys=keys, settings=settings, refresh=refresh, warn=warn).build()
+
+
+def _rules_object(path) -> str:
+    """The object a rules file is for (its `object`, accounts when absent): contacts or accounts; a file that
+    cannot be read is the accounts' (load_rules then says what is wrong with it)."""
+    try:
+        import yaml
+
+        with open(path, encoding="utf-8") as handle:
+            doc = yaml.safe_load(handle)
+    except Exception:  # noqa: BLE001 - load_rules reports the file's problems with their lines
+        return "accounts"
+    return "contacts" if isinstance(doc, dict) and doc.get("object") == "contacts" else "accounts"
 
 
 def answer_line(live: LiveIndex, line: bytes | str, number: int) -> dict | None:

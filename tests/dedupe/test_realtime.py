@@ -342,7 +342,7 @@ def test_match_answers_json_lines_and_goes_on_after_a_bad_line(cli, tmp_path, mo
     url = f"duckdb:///{tmp_path}/crm.duckdb"
     _load(url, records)
     known = _record(records.iloc[3])
-    _stdin(monkeypatch, [{"id": "a", **known}, "{not json", {"id": "b", "object": "contacts", "name": "张伟"},
+    _stdin(monkeypatch, [{"id": "a", **known}, "{not json", {"id": "b", "object": "orders", "name": "张伟"},
                          "", {"id": 3, "phone": "13800138000"}, [1], {"id": "c", **known, "object": "accounts"}])
     result = cli("match", "--store", url)
     assert result.code == 0, result.stderr
@@ -352,7 +352,7 @@ def test_match_answers_json_lines_and_goes_on_after_a_bad_line(cli, tmp_path, mo
     candidate = lines[0]["candidates"][0]
     assert set(candidate) == {"key", "name", "score", "decision", "reasons"} and candidate["decision"] in ("match", "review")
     assert lines[1]["line"] == 2 and lines[1]["error"].startswith("not JSON")
-    assert "object 'contacts'" in lines[2]["error"] and lines[3]["line"] == 5 and "name: missing" in lines[3]["error"]
+    assert "object 'orders'" in lines[2]["error"] and lines[3]["line"] == 5 and "name: missing" in lines[3]["error"]
     assert "expected a JSON object" in lines[4]["error"]
     assert "500 accounts" in result.stderr and "6 records: 2 answered, 4 errors" in result.stderr
 
