@@ -22,7 +22,7 @@ def spark_components(edges, *, max_rounds: int = 100):
     e = (edges.where(F.col("a") != F.col("b"))
          .select(F.greatest("a", "b").alias("hi"), F.least("a", "b").alias("lo")).distinct().localCheckpoint())
     for _ in range(max_rounds):
-        e = _small_star(_large_star(e)).localCheckpoint()
+        e = _small_star(_large_star(e)).localCheckpoint(eager=False)  # computed by the check
         if _is_star_forest(e):
             return e.select(F.col("hi").alias("node"), F.col("lo").alias("label")).unionByName(
                 e.select(F.col("lo").alias("node"), F.col("lo").alias("label")).distinct())
@@ -30,29 +30,29 @@ def spark_components(edges, *, max_rounds: int = 100):
 
 
 def _large_star(e):
+    from pyspark.sql import Window
     from pyspark.sql import functions as F
 
     both = e.select(F.col("hi").alias("u"), F.col("lo").alias("v")).unionByName(
         e.select(F.col("lo").alias("u"), F.col("hi").alias("v")))
-    low = both.groupBy("u").agg(F.least(F.min("v"), F.col("u")).alias("m"))
-    return (both.where(F.col("v") > F.col("u")).join(low, "u")
-            .select(F.col("v").alias("hi"), F.col("m").alias("lo")).distinct())
+    low = F.least(F.min("v").over(Window.partitionBy("u")), F.col("u"))
+    return both.withColumn("m", low).where(F.col("v") > F.col("u")).select(F.col("v").alias("hi"), F.col("m").alias("lo"))
 
 
 def _small_star(e):
+    from pyspark.sql import Window
     from pyspark.sql import functions as F
 
-    low = e.groupBy("hi").agg(F.min("lo").alias("m"))
-    members = (e.join(low, "hi").where(F.col("lo") != F.col("m"))
-               .select(F.col("lo").alias("hi"), F.col("m").alias("lo")))
-    return members.unionByName(low.select(F.col("hi"), F.col("m").alias("lo"))).distinct()
+    with_low = e.withColumn("m", F.min("lo").over(Window.partitionBy("hi")))
+    members = with_low.where(F.col("lo") != F.col("m")).select(F.col("lo").alias("hi"), F.col("m").alias("lo"))
+    return members.unionByName(with_low.select("hi", F.col("m").alias("lo"))).distinct()
 
 
 def _is_star_forest(e) -> bool:
+    """No node has two smaller neighbours, and no node with a smaller neighbour has a larger one (one job)."""
     from pyspark.sql import functions as F
 
-    multi = e.groupBy("hi").count().where(F.col("count") > 1).limit(1).count()
-    if multi:
-        return False
-    chained = e.select(F.col("lo").alias("hi")).distinct().join(e.select("hi").distinct(), "hi").limit(1).count()
-    return not chained
+    ends = e.select(F.col("hi").alias("node"), F.lit(1).alias("up"), F.lit(0).alias("down")).unionByName(
+        e.select(F.col("lo").alias("node"), F.lit(0).alias("up"), F.lit(1).alias("down")))
+    per_node = ends.groupBy("node").agg(F.sum("up").alias("up"), F.max("down").alias("down"))
+    return not per_node.where((F.col("up") > 1) | ((F.col("up") == 1) & (F.col("down") == 1))).limit(1).count()

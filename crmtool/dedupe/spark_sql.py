@@ -11,9 +11,11 @@ translated with sqlglot (`to_spark`), plus what sqlglot leaves in DuckDB's sense
   wrapped: `SELECT DISTINCT * FROM (SELECT … QUALIFY …)`;
 - `WITH x AS MATERIALIZED` (a DuckDB planner hint) loses the hint.
 
-Temporary tables are Spark DataFrames held here: `CREATE TEMP TABLE t AS SELECT` is computed and kept
-(`localCheckpoint`, so that later statements do not recompute its lineage), `CREATE TEMP TABLE t (cols)`
-starts an empty one, `INSERT INTO t SELECT` appends a computed part, `DROP TABLE t` releases it.
+Temporary tables are Spark DataFrames held here, cached (computed at their first use, then kept):
+`CREATE TEMP TABLE t AS SELECT`, `CREATE TEMP TABLE t (cols)` (empty), `INSERT INTO t SELECT` (appends a
+part, computed at once and checkpointed: one job per rule, which never recomputes the rule's tables).
+`DROP TABLE t` drops the name; the data is released by `close()`, since Spark evaluates lazily and a
+table created from another may not have been computed yet.
 """
 
 from __future__ import annotations
@@ -59,11 +61,11 @@ class SparkSQL:
     def __init__(self, spark):
         self.spark = spark
         self.tables: dict[str, object] = {}
+        self.dropped: list = []  # released by close(): a later statement's plan may still read them
 
     def register(self, name: str, table) -> None:
         """An Arrow table (or pandas DataFrame) as a temporary view (copied into Spark through Arrow)."""
-        frame = self.spark.createDataFrame(table)
-        self._keep(name, frame)
+        self._keep(name, self.spark.createDataFrame(table).cache())
 
     def unregister(self, name: str) -> None:
         self._drop(name)
@@ -84,7 +86,8 @@ class SparkSQL:
         if isinstance(tree, exp.Create):
             name = tree.find(exp.Table).name
             if tree.expression is not None:
-                self._keep(name, self.spark.sql(_translate(tree.expression).sql(dialect="spark")).localCheckpoint())
+                query = _translate(tree.expression).sql(dialect="spark")
+                self._keep(name, self.spark.sql(query).cache())  # computed at its first use, then kept
                 return
             columns = ", ".join(f"{c.name} {_SPARK_TYPES[c.args['kind'].sql(dialect='duckdb').upper()]}"
                                 for c in tree.this.expressions if isinstance(c, exp.ColumnDef))
@@ -92,7 +95,9 @@ class SparkSQL:
             return
         if isinstance(tree, exp.Insert):
             name = tree.find(exp.Table).name
+            # computed now: one job per rule, and its part never recomputes the rule's tables
             part = self.spark.sql(_translate(tree.expression).sql(dialect="spark")).localCheckpoint()
+            self.dropped.append(part)
             self._keep(name, self.tables[name].unionByName(part.toDF(*self.tables[name].columns)))
             return
         if isinstance(tree, exp.Drop):
@@ -101,8 +106,12 @@ class SparkSQL:
         self.spark.sql(to_spark(query), args=params or None).collect()
 
     def close(self) -> None:
+        """Release every table (the computed DataFrames a caller took with `frame` stay usable)."""
         for name in list(self.tables):
             self._drop(name)
+        for frame in self.dropped:
+            frame.unpersist()
+        self.dropped.clear()
 
     def _keep(self, name: str, frame) -> None:
         self.tables[name] = frame
@@ -112,4 +121,4 @@ class SparkSQL:
         frame = self.tables.pop(name, None)
         self.spark.catalog.dropTempView(name)
         if frame is not None:
-            frame.unpersist()
+            self.dropped.append(frame)
