@@ -65,3 +65,21 @@ def test_spark_components_equal_cluster_components(spark):
         got[row["node"]] = row["label"]
     assert np.array_equal(got, expected)
     assert len(np.unique(expected)) < offset - 900  # long chains and big components, not only singletons
+
+
+@pytest.mark.slow  # a second Spark dedupe: beyond the suite's time for Spark tests (run with -m slow)
+def test_spark_dedupe_equals_duckdb_on_contacts(spark):
+    from crmtool.dedupe.pipeline import DedupeSettings, dedupe
+    from crmtool.dedupe.rules import builtin_rules
+    from crmtool.dedupe.spark import dedupe_on_spark
+    from crmtool.synth import generate_contacts
+
+    records, _ = generate_contacts(6000, seed=2026)
+    settings = DedupeSettings.from_rules(builtin_rules("contacts"), processes=2)
+    duck = dedupe(records, "record_id", settings)
+    on_spark = dedupe_on_spark(records, "record_id", settings, spark=spark)
+    assert on_spark.blocks == duck.blocks
+    assert on_spark.pairs.astype(str).equals(duck.pairs.astype(str))
+    assert on_spark.clusters.equals(duck.clusters)
+    assert on_spark.golden.equals(duck.golden)
+    assert on_spark.review.equals(duck.review)
