@@ -53,19 +53,13 @@ def test_engine_settings_errors_are_exit_2(store, cli, tmp_path):
 
 
 def test_dedupe_engine_spark(tmp_path, cli, spark):
-    """Dedupe on Spark where this build has it (the same clusters as in-process); else one line, exit 2."""
-    from crmtool.dedupe.engines import spark_dedupe
+    """Dedupe on Spark gives the same clusters as in-process."""
     from crmtool.synth import generate_accounts, write_records
 
     records, _ = generate_accounts(300, seed=5)
     source = write_records(records, tmp_path / "accounts.csv")
     args = ("dedupe", source, "--key", "record_id")
     result = cli(*args, "--out", tmp_path / "spark.csv", "--engine", "spark", "--spark-master", "local[2]")
-    if spark_dedupe() is None:
-        assert result.code == 2
-        assert "dedupe on Spark is not available in this build" in result.stderr
-        assert len(result.stderr.strip().splitlines()) == 1
-        return
     assert result.code == 0, result.stderr
     assert cli(*args, "--out", tmp_path / "duckdb.csv").code == 0
     import pandas as pd

@@ -120,10 +120,13 @@ _NEIGHBOUR_SETUP = [
 _NEIGHBOUR_CLEANUP = [f"DROP TABLE nb_{t}" for t in ("rec", "v", "d", "sub_size", "ins", "ins_size")]
 
 _NEIGHBOURS = f"""
-    WITH sub AS (SELECT o.vh AS v1, x.vh AS v2
-                 FROM nb_d o JOIN nb_d x ON o.k = x.k
-                 SEMI JOIN (SELECT k FROM nb_sub_size WHERE size <= {{max_block}} AND has_new AND values > 1) s ON s.k = o.k
-                 WHERE o.has_open AND o.vh <> x.vh),
+    WITH small AS (SELECT k FROM nb_sub_size WHERE size <= {{max_block}} AND has_new AND values > 1),
+    -- both sides cut to the keys in bounds before the join (Spark keeps the join order as written: the
+    -- join of every key's values first would be quadratic in the largest key)
+    sub AS (SELECT o.vh AS v1, x.vh AS v2
+            FROM (SELECT k, vh FROM nb_d SEMI JOIN small USING (k) WHERE has_open) o
+            JOIN (SELECT k, vh FROM nb_d SEMI JOIN small USING (k)) x ON o.k = x.k
+            WHERE o.vh <> x.vh),
     vp AS (SELECT DISTINCT least(v1, v2) AS v1, greatest(v1, v2) AS v2 FROM (
              SELECT v1, v2 FROM sub
              UNION ALL SELECT v1, v2 FROM nb_ins

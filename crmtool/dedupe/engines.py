@@ -3,7 +3,7 @@ on Spark (`crmtool.dedupe.spark.dedupe_on_spark`, imported only when Spark is ch
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING
 
 from crmtool.errors import ConfigError
 
@@ -14,17 +14,6 @@ if TYPE_CHECKING:
     from crmtool.dedupe.pipeline import DedupeResult, DedupeSettings
 
 
-def spark_dedupe() -> Callable | None:
-    """crmtool.dedupe.spark.dedupe_on_spark, or None when this build does not have it."""
-    try:
-        from crmtool.dedupe.spark import dedupe_on_spark
-    except ModuleNotFoundError as exc:
-        if exc.name != "crmtool.dedupe.spark":
-            raise
-        return None
-    return dedupe_on_spark
-
-
 def dedupe_on(engine: "EngineConfig", table: "pd.DataFrame", key: str, settings: "DedupeSettings", *,
               store: "pd.DataFrame | None" = None) -> "DedupeResult":
     """`pipeline.dedupe` on `engine`. On Spark, matching against stored records is not there yet."""
@@ -32,14 +21,11 @@ def dedupe_on(engine: "EngineConfig", table: "pd.DataFrame", key: str, settings:
 
     if engine.kind == "duckdb":
         return dedupe(table, key, settings, store=store)
-    on_spark = spark_dedupe()
-    if on_spark is None:
-        raise ConfigError("engine spark: dedupe on Spark is not available in this build (crmtool.dedupe.spark); "
-                          "use the default engine, duckdb")
     if store is not None:
         raise ConfigError("engine spark: matching against existing records (--against, dedupe.against_target) "
                           "is not available on Spark yet")
+    from crmtool.dedupe.spark import dedupe_on_spark
     from crmtool.engine import SparkEngine
 
     with SparkEngine(master=engine.master, conf=engine.conf) as spark:
-        return on_spark(table, key, settings, spark=spark.session)
+        return dedupe_on_spark(table, key, settings, spark=spark.session)

@@ -134,10 +134,9 @@ def dedupe(table: pd.DataFrame, key: str, settings: DedupeSettings | None = None
     and against each other; store rows are never compared with each other and are not in the output.
     """
     from crmtool.dedupe.blocking import block, block_rules
-    from crmtool.dedupe.cluster import cluster, cluster_ids
+    from crmtool.dedupe.cluster import cluster
     from crmtool.dedupe.decisions import fingerprint_values
     from crmtool.engine import DuckDBEngine
-    from crmtool.dedupe.golden import survivors
     from crmtool.dedupe.memory import release_memory
 
     settings = settings or DedupeSettings()
@@ -175,16 +174,40 @@ def dedupe(table: pd.DataFrame, key: str, settings: DedupeSettings | None = None
     release_memory()
 
     t = time.perf_counter()
-    is_match = pairs.decision == _MATCH
-    strong = _tables(settings).decisions.strong[pairs.pattern[is_match]] | (pairs.rule[is_match] == _REVIEWED_YES)
+    is_match, strong = links(pairs, settings)
     roots, refusal = cluster(len(everything), pairs.a[is_match], pairs.b[is_match], pairs.weight[is_match],
                              strong=strong, **constraints)
+    timings["clustering"] = time.perf_counter() - t
+    return finish(everything, key, n_new, flags, pairs, roots, refusal, settings, blocked.counts, blocked.total,
+                  timings, started, incremental=store is not None, pattern_counts=pattern_counts, random_u=random)
+
+
+def links(pairs: _Pairs, settings: DedupeSettings) -> tuple[np.ndarray, np.ndarray]:
+    """(which kept pairs are matches, and of those which are strong links: the code or a phone agrees, or
+    a reviewer said 是) — what cluster.cluster takes."""
+    is_match = pairs.decision == _MATCH
+    strong = _tables(settings).decisions.strong[pairs.pattern[is_match]] | (pairs.rule[is_match] == _REVIEWED_YES)
+    return is_match, strong
+
+
+def finish(everything: pd.DataFrame, key: str, n_new: int, flags: dict, pairs: _Pairs, roots: np.ndarray,
+           refusal: np.ndarray, settings: DedupeSettings, blocks: list[dict], candidates: int, timings: dict,
+           started: float, *, incremental: bool = False, pattern_counts: np.ndarray | None = None,
+           random_u: dict | None = None) -> DedupeResult:
+    """The result from the kept pairs and the entities (`roots`: a component root per row; `refusal`: per
+    matched pair, a code into cluster.REFUSALS): cluster ids, the refused matches, survivors, outputs, stats.
+    Shared by every engine, so that what follows the entities is one code."""
+    from crmtool.dedupe.cluster import cluster_ids
+    from crmtool.dedupe.golden import survivors
+
+    comparison = COMPARISONS[settings.compare]
+    t = time.perf_counter()
     row_keys = everything[key].astype("string").array
     key_rank = _rank(row_keys)
     label = cluster_ids(roots, key_rank)  # per row: position of the row whose key is its cluster_id
-    refused = np.flatnonzero(is_match)[refusal > 0]
+    refused = np.flatnonzero(pairs.decision == _MATCH)[refusal > 0]
     pairs.decision[refused] = _NON_MATCH
-    timings["clustering"] = time.perf_counter() - t
+    timings["clustering"] = timings.get("clustering", 0.0) + time.perf_counter() - t
 
     t = time.perf_counter()
     survivor = survivors(everything, flags, key, label, key_rank, source_priority=settings.source_priority,
@@ -194,15 +217,15 @@ def dedupe(table: pd.DataFrame, key: str, settings: DedupeSettings | None = None
     build = _Outputs(everything, key, row_keys, key_rank, label, flags, pairs, _reasons(pairs, constrained, settings),
                      n_new, settings)
     cluster_frame = _cluster_frame(everything, key, row_keys, label, survivor, pairs, build.reasons, n_new,
-                                   store is not None)
+                                   incremental)
     timings["outputs"] = time.perf_counter() - t
     timings["total"] = time.perf_counter() - started
     stats = {
-        "records": int(n_new), "store_records": int(len(everything) - n_new), "candidate_pairs": int(blocked.total),
+        "records": int(n_new), "store_records": int(len(everything) - n_new), "candidate_pairs": int(candidates),
         "matches": int((pairs.decision == _MATCH).sum()), "reviews": len(build.open_questions()),
         "clusters": _distinct(label[:n_new], len(everything)), "seconds": {k: round(v, 3) for k, v in timings.items()},
     }
-    return DedupeResult(cluster_frame, blocked.counts, stats, build, pattern_counts=pattern_counts, random_u=random)
+    return DedupeResult(cluster_frame, blocks, stats, build, pattern_counts=pattern_counts, random_u=random_u)
 
 
 @dataclass
@@ -357,23 +380,11 @@ def _tables(settings: DedupeSettings) -> _Tables:
 def _score(batches, pair_keys, fp, settings, comparison: Comparison) -> tuple[_Pairs, np.ndarray]:
     """Score candidate pairs batch by batch, keeping only what the outputs need (see the module docstring);
     and every candidate pair's count per pattern (for learned weights)."""
-    from crmtool.dedupe.decide import decide
-    from crmtool.dedupe.decisions import answers
-
-    tables = _tables(settings)
-    n_patterns = tables.patterns.level_set.n_patterns
-    counts = [np.zeros(n_patterns, dtype=np.int64)]
+    counts = [np.zeros(_tables(settings).patterns.level_set.n_patterns, dtype=np.int64)]
     parts = [_Pairs(*(np.zeros(0, dtype=t) for t in (np.int32, np.int32, np.int16, np.float32, np.int8, np.int8)))]
 
     def one(batch) -> _Pairs:
-        a = batch.column("a").to_numpy().astype(np.int32)
-        b = batch.column("b").to_numpy().astype(np.int32)
-        pattern = comparison.patterns(pair_keys, a, b, batch)
-        weight = tables.patterns.weight[pattern].astype(np.float32)
-        decision, rule = decide(tables.decisions, pattern, answers(fp, a, b, settings.decisions) if fp is not None else None)
-        keep = (weight >= settings.thresholds.floor) | (decision != _NON_MATCH) | (rule != 0)
-        counts.append(np.bincount(pattern, minlength=n_patterns))  # list.append is atomic across threads
-        return _Pairs(a[keep], b[keep], pattern[keep], weight[keep], decision[keep], rule[keep])
+        return score_batch(batch, pair_keys, fp, settings, comparison, counts=counts)
 
     if settings.processes > 1:  # batches side by side in threads (numpy, Arrow and rapidfuzz release the GIL), in order
         from collections import deque
@@ -390,6 +401,26 @@ def _score(batches, pair_keys, fp, settings, comparison: Comparison) -> tuple[_P
         parts.extend(one(batch) for batch in batches)
     pairs = _Pairs(*(np.concatenate([getattr(p, f) for p in parts]) for f in ("a", "b", "pattern", "weight", "decision", "rule")))
     return pairs, np.sum(counts, axis=0)
+
+
+def score_batch(batch, pair_keys, fp, settings: DedupeSettings, comparison: Comparison, *,
+                counts: list | None = None) -> _Pairs:
+    """One Arrow batch of candidate pairs (a, b, phone) scored and decided; only the pairs the outputs keep.
+    With `counts`, the batch's count of every pair per pattern is appended to it (list.append is atomic
+    across the scoring threads)."""
+    from crmtool.dedupe.decide import decide
+    from crmtool.dedupe.decisions import answers
+
+    tables = _tables(settings)
+    a = batch.column("a").to_numpy().astype(np.int32)
+    b = batch.column("b").to_numpy().astype(np.int32)
+    pattern = comparison.patterns(pair_keys, a, b, batch)
+    weight = tables.patterns.weight[pattern].astype(np.float32)
+    decision, rule = decide(tables.decisions, pattern, answers(fp, a, b, settings.decisions) if fp is not None else None)
+    keep = (weight >= settings.thresholds.floor) | (decision != _NON_MATCH) | (rule != 0)
+    if counts is not None:
+        counts.append(np.bincount(pattern, minlength=tables.patterns.level_set.n_patterns))
+    return _Pairs(a[keep], b[keep], pattern[keep], weight[keep], decision[keep], rule[keep])
 
 
 def _distinct(values: np.ndarray, bound: int) -> int:
