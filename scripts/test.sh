@@ -25,4 +25,4 @@ if [ -n "$debs" ]; then
 fi
 
 # --dist loadgroup: the Spark tests share one xdist group, so one worker starts the JVM
-exec .venv/bin/python -m pytest -n 2 --dist loadgroup "$@"
+exec .venv/bin/python -m pytest -n 2 --dist loadgroup --durations=15 "$@"

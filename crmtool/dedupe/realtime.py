@@ -198,7 +198,26 @@ def keys_table(keys: pd.DataFrame | list[dict], row_keys, names) -> pa.Table:
     return pa.table(columns, schema=SCHEMA)
 
 
-class MatchIndex:
+class LiveRows:
+    """Row counts of an index whose rows carry `alive` (not replaced or deleted) and `pending` (added by
+    lookups, not yet in the store) flags: what the service reports for every object's index."""
+
+    alive: np.ndarray
+    pending: np.ndarray
+
+    def __len__(self) -> int:
+        return int(self.alive.sum())
+
+    @property
+    def store_size(self) -> int:
+        return int((self.alive & ~self.pending).sum())
+
+    @property
+    def pending_size(self) -> int:
+        return int((self.alive & self.pending).sum())
+
+
+class MatchIndex(LiveRows):
     """The store's records, their keys and per-rule block indexes; `lookup` answers one record.
 
     Rows are numbered in the order they were added; a replaced or removed row stays as a dead row
@@ -241,17 +260,6 @@ class MatchIndex:
                 self.chunks = [self.chunks[0], pa.concat_tables(self.chunks[1:]).combine_chunks()]
             self._table = pa.concat_tables(self.chunks) if self.chunks else SCHEMA.empty_table()
         return self._table
-
-    def __len__(self) -> int:
-        return int(self.alive.sum())
-
-    @property
-    def store_size(self) -> int:
-        return int((self.alive & ~self.pending).sum())
-
-    @property
-    def pending_size(self) -> int:
-        return int((self.alive & self.pending).sum())
 
     def add_rows(self, rows: pd.DataFrame, *, key: str, pending: bool = False) -> np.ndarray:
         """Add rows (`key` + MATCH_FIELDS) as new index rows, replacing the live row of each key; their keys

@@ -25,7 +25,7 @@ import threading
 import numpy as np
 import pandas as pd
 
-from crmtool.dedupe.realtime import Candidate, LiveIndex, RecordError
+from crmtool.dedupe.realtime import Candidate, LiveIndex, LiveRows, RecordError
 
 CONTACT_FIELDS = ("name", "mobile", "phone", "email", "account_id", "title", "department")
 LEAD_FIELDS = ("name", "mobile", "phone", "email", "title", "department", "company", "credit_code", "address")
@@ -103,7 +103,7 @@ def pair_keys_of(keys: list[dict]):
         name_text=pa.array(column["name_key"], type=pa.string()))
 
 
-class ContactIndex:
+class ContactIndex(LiveRows):
     """The store's contacts, their keys and block dicts; `lookup` answers one contact (see the module
     docstring). Not thread-safe: LiveIndex serialises access."""
 
@@ -137,17 +137,6 @@ class ContactIndex:
         index = cls(settings)
         index.add_rows(store_rows, key=key)
         return index
-
-    def __len__(self) -> int:
-        return int(self.alive.sum())
-
-    @property
-    def store_size(self) -> int:
-        return int((self.alive & ~self.pending).sum())
-
-    @property
-    def pending_size(self) -> int:
-        return int((self.alive & self.pending).sum())
 
     @property
     def nbytes(self) -> int:
