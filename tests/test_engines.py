@@ -75,3 +75,10 @@ def test_unknown_engine_and_master_are_config_errors():
         open_engine("flink")
     with pytest.raises(ConfigError, match="Spark master 'local\\[two\\]'"):
         open_engine("spark", master="local[two]")
+
+
+def test_spark_translation_keeps_duckdb_s_sense_of_hash_distinct_qualify_and_materialized():
+    assert to_spark("SELECT hash(a, b) AS k FROM t") == "SELECT XXHASH64(a, b) AS k FROM t"
+    query = to_spark("SELECT DISTINCT a FROM t QUALIFY row_number() OVER (PARTITION BY a ORDER BY b) <= 1")
+    assert query.startswith("SELECT DISTINCT * FROM (") and query.endswith(") AS _q")
+    assert "MATERIALIZED" not in to_spark("WITH x AS MATERIALIZED (SELECT 1 AS a) SELECT a FROM x").upper()

@@ -22,6 +22,8 @@ longer at B (review: `company not matched to account B`).
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import pandas as pd
 
 LINK_COLUMNS = ["lead_key", "object", "target_key", "account_key", "score", "decision", "reasons"]
@@ -31,6 +33,33 @@ _REFUSED = "rule:cluster_constraint"
 # the contact levels that say which identifier the lead shares with the contact, as the reason names it
 _EVIDENCE = (("mobile_match", "mobile"), ("email_match", "email"), ("phone_extension", "phone"),
              ("name_exact", "name"), ("name_pinyin", "name"), ("name_homophone", "name"))
+
+
+class Link(NamedTuple):
+    """One link of a lead (LINK_COLUMNS)."""
+
+    lead_key: str
+    object: str
+    target_key: str
+    account_key: str | None
+    score: float
+    decision: str
+    reasons: str
+
+    def asking(self, reasons: str) -> "Link":
+        """The same link as a question for a person (review), with `reasons`."""
+        return self._replace(decision="review", reasons=reasons)
+
+
+def contact_reason(reasons: str, contact: str, account: str | None) -> str:
+    """A contact link's reason: `mobile = contact C12 (account A3): <levels>`."""
+    where = f"contact {contact}" + (f" (account {account})" if account is not None and not pd.isna(account) else "")
+    return f"{link_evidence(reasons)} = {where}: {reasons}"
+
+
+def company_reason(account: str, reasons: str) -> str:
+    """An account link's reason: `company = account A3: <levels>`."""
+    return f"company = account {account}: {reasons}"
 
 
 def match_cross(leads: pd.DataFrame, lead_key: str, *, accounts: pd.DataFrame | None = None,
@@ -54,7 +83,7 @@ def match_cross(leads: pd.DataFrame, lead_key: str, *, accounts: pd.DataFrame | 
     rows = []
     by_lead, by_person = _rows_by_lead(company), _rows_by_lead(people)
     for lead in sorted(by_lead.keys() | by_person.keys()):
-        rows += _resolve(by_lead.get(lead, []), by_person.get(lead, []), lead in named)
+        rows += resolve_links(by_lead.get(lead, []), by_person.get(lead, []), lead in named)
     links = pd.DataFrame(rows, columns=LINK_COLUMNS) if rows else _empty()
     order = links.assign(_rank=links["decision"].map({"match": 0, "review": 1}),
                          _obj=links["object"].map({"contacts": 0, "accounts": 1}))
@@ -69,16 +98,16 @@ def _empty() -> pd.DataFrame:
     return pd.DataFrame({c: pd.Series(dtype="float64" if c == "score" else "string") for c in LINK_COLUMNS})
 
 
-def _rows_by_lead(links: pd.DataFrame) -> dict[str, list[list]]:
-    """Each lead's links as lists in LINK_COLUMNS order (NA account as None)."""
-    out: dict[str, list[list]] = {}
+def _rows_by_lead(links: pd.DataFrame) -> dict[str, list[Link]]:
+    """Each lead's links (NA account as None)."""
+    out: dict[str, list[Link]] = {}
     columns = [links[c].astype(object).where(links[c].notna(), None).tolist() for c in LINK_COLUMNS]
     for row in zip(*columns, strict=True):
-        out.setdefault(row[0], []).append(list(row))
+        out.setdefault(row[0], []).append(Link(*row))
     return out
 
 
-def _resolve(company: list[list], people: list[list], has_company: bool) -> list[list]:
+def resolve_links(company: list[Link], people: list[Link], has_company: bool) -> list[Link]:
     """One lead's links from its company candidates (accounts) and the contacts it is (see the module docstring):
 
     - the contacts' accounts among the company's candidates: those accounts, each one row with both reasons,
@@ -86,42 +115,42 @@ def _resolve(company: list[list], people: list[list], has_company: bool) -> list
     - company candidates, none of them a contact's account: a conflict, every link review with both reasons;
     - no company candidate: the contacts' accounts, review when the lead names a company (not theirs);
     - no contact with an account: the company's best candidate."""
-    contacts = people
-    via: dict[str, list] = {}
-    for row in sorted(contacts, key=lambda r: -r[4]):
-        if row[3] is not None and row[3] not in via:
-            via[row[3]] = [row[0], "accounts", row[3], row[3], row[4], row[5], "via " + row[6]]
-    candidates = {r[2]: r for r in company}
+    via: dict[str, Link] = {}
+    for link in sorted(people, key=lambda r: -r.score):
+        if link.account_key is not None and link.account_key not in via:
+            via[link.account_key] = link._replace(object="accounts", target_key=link.account_key,
+                                                  reasons="via " + link.reasons)
+    candidates = {r.target_key: r for r in company}
+    ranked = sorted(candidates.values(), key=lambda r: (r.decision != "match", -r.score, r.target_key))
     if not via:
-        ranked = sorted(candidates.values(), key=lambda r: (r[5] != "match", -r[4], r[2]))
-        if len(ranked) > 1 and _REFUSED in ranked[1][6]:
-            others = ", ".join(r[2] for r in ranked[1:] if _REFUSED in r[6])
-            ranked[0] = [*ranked[0][:5], "review", f"{ranked[0][6]}; or account {others}"]
-        return contacts + ranked[:1]
-    agreed = [a for a in via if a in candidates]
-    if agreed:
+        if len(ranked) > 1 and _REFUSED in ranked[1].reasons:
+            others = ", ".join(r.target_key for r in ranked[1:] if _REFUSED in r.reasons)
+            ranked[0] = ranked[0].asking(f"{ranked[0].reasons}; or account {others}")
+        return people + ranked[:1]
+    if any(a in candidates for a in via):
         out = []
-        for account in via:
-            if account in candidates:
-                own, through = candidates[account], via[account]
-                decision = "match" if "match" in (own[5], through[5]) else "review"
-                out.append([own[0], "accounts", account, account, max(own[4], through[4]), decision,
-                            own[6] + "; and " + through[6]])
-            else:
-                out.append(_ask(via[account]))
-        return contacts + out
-    if candidates:
-        best = sorted(candidates.values(), key=lambda r: (r[5] != "match", -r[4], r[2]))[0]
-        said = "; ".join([f"company = account {best[2]}"] + [
-            f"{_evidence(r[6])} = contact {r[2]} (account {r[3]})" for r in contacts if r[3] is not None])
-        return [[*r[:5], "review", f"conflict: {said} | {r[6]}"] for r in (*contacts, best, *via.values())]
-    return contacts + [(_ask(r) if has_company else r) for r in via.values()]
+        for account, through in via.items():
+            own = candidates.get(account)
+            if own is None:
+                out.append(_ask(through))
+                continue
+            out.append(own._replace(score=max(own.score, through.score),
+                                    decision="match" if "match" in (own.decision, through.decision) else "review",
+                                    reasons=own.reasons + "; and " + through.reasons))
+        return people + out
+    if ranked:
+        best = ranked[0]
+        said = "; ".join([f"company = account {best.target_key}"] + [
+            f"{link_evidence(r.reasons)} = contact {r.target_key} (account {r.account_key})"
+            for r in people if r.account_key is not None])
+        return [r.asking(f"conflict: {said} | {r.reasons}") for r in (*people, best, *via.values())]
+    return people + [(_ask(r) if has_company else r) for r in via.values()]
 
 
-def _ask(row: list) -> list:
+def _ask(link: Link) -> Link:
     """A contact's account as the lead's when the lead names a company not linked to it: a question (the person
     may have moved)."""
-    return [*row[:5], "review", f"{row[6]}; company not matched to account {row[3]}"]
+    return link.asking(f"{link.reasons}; company not matched to account {link.account_key}")
 
 
 def _company_links(leads, lead_key, accounts, account_key, settings) -> pd.DataFrame:
@@ -140,7 +169,7 @@ def _company_links(leads, lead_key, accounts, account_key, settings) -> pd.DataF
         "lead_key": found["lead_key"].astype("string"), "object": "accounts",
         "target_key": found["account_key"].astype("string"), "account_key": found["account_key"].astype("string"),
         "score": found["score"].astype("float64"), "decision": found["decision"].astype("string"),
-        "reasons": "company = account " + found["account_key"].astype("string") + ": " + found["reasons"].astype("string"),
+        "reasons": [company_reason(a, r) for a, r in zip(found["account_key"], found["reasons"], strict=True)],
     })
 
 
@@ -164,18 +193,16 @@ def _contact_links(leads, lead_key, contacts, contact_key, contact_account, sett
     account_of = (contacts.set_index(contacts[contact_key].astype("string"))[contact_account].astype("string")
                   if contact_account in contacts.columns else pd.Series(dtype="string"))
     account = contact_side.map(account_of).astype("string")
-    evidence = [_evidence(r) for r in cross["reasons"].tolist()]
-    where = [f"contact {c}" + (f" (account {a})" if pd.notna(a) else "") for c, a in zip(contact_side, account, strict=True)]
     return pd.DataFrame({
         "lead_key": lead_side.astype("string").to_numpy(), "object": "contacts",
         "target_key": contact_side.astype("string").to_numpy(), "account_key": account.to_numpy(),
         "score": cross["score"].astype("float64").to_numpy(), "decision": cross["decision"].to_numpy(),
-        "reasons": [f"{e} = {w}: {r}" for e, w, r in zip(evidence, where, cross["reasons"].tolist(), strict=True)],
+        "reasons": [contact_reason(r, c, a) for r, c, a in zip(cross["reasons"], contact_side, account, strict=True)],
     }).astype({"lead_key": "string", "target_key": "string", "account_key": "string", "decision": "string",
                "reasons": "string"})
 
 
-def _evidence(reasons: str) -> str:
+def link_evidence(reasons: str) -> str:
     """The identifiers a lead shares with a contact, as the reason names them: `mobile`, `mobile, email`."""
     found = []
     for level, word in _EVIDENCE:

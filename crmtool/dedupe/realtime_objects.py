@@ -15,7 +15,7 @@ reviewers' answers, the contact entity constraints of cluster.py): the decisions
 
 `lead_answer` links one lead as crmtool.dedupe.cross does: its person fields against the contacts (without
 accounts on either side, as cross compares them), its company against the accounts, combined by cross's
-`_resolve`. `Checker` routes a request by its `object` to the LiveIndex of that object.
+`resolve_links`. `Checker` routes a request by its `object` to the LiveIndex of that object.
 """
 
 from __future__ import annotations
@@ -373,31 +373,29 @@ def parse_lead(obj: dict) -> dict:
 
 
 def lead_links(lead: dict, *, accounts=None, contacts=None) -> list[dict]:
-    """One lead's links as crmtool.dedupe.cross decides them (its `_resolve` on this lead's candidates):
+    """One lead's links as crmtool.dedupe.cross decides them (its `resolve_links` on this lead's candidates):
     dicts with object, key, account, score, decision, reasons, best first. `accounts`, `contacts`: a
     MatchIndex and a ContactIndex (either may be None)."""
     from crmtool.canon.blank import is_blank
-    from crmtool.dedupe.cross import _evidence, _resolve
+    from crmtool.dedupe.cross import Link, company_reason, contact_reason, resolve_links
 
     company_rows, people_rows = [], []
-    if contacts is not None and any(lead.get(c) for c in ("name", "mobile", "phone", "email")):
-        person = {c: lead.get(c) for c in ("name", "mobile", "phone", "email", "title", "department")}
-        if person["name"] is not None or person["mobile"] or person["email"] or person["phone"]:
-            for c in contacts.lookup(person, accounts=False):
-                where = f"contact {c.key}" + (f" (account {c.account})" if c.account is not None else "")
-                people_rows.append(["lead", "contacts", c.key, c.account, c.score, c.decision,
-                                    f"{_evidence(c.reasons)} = {where}: {c.reasons}"])
+    person = {c: lead.get(c) for c in ("name", "mobile", "phone", "email", "title", "department")}
+    if contacts is not None and any(person[c] for c in ("name", "mobile", "phone", "email")):
+        for c in contacts.lookup(person, accounts=False):
+            people_rows.append(Link("lead", "contacts", c.key, c.account, c.score, c.decision,
+                                    contact_reason(c.reasons, c.key, c.account)))
     if accounts is not None and lead.get("company"):
         record = {"name": lead["company"], "credit_code": lead.get("credit_code"), "phone": lead.get("phone"),
                   "address": lead.get("address")}
         for c in accounts.lookup(record, refused_as_review=True):
-            company_rows.append(["lead", "accounts", c.key, c.key, c.score, c.decision,
-                                 f"company = account {c.key}: {c.reasons}"])
+            company_rows.append(Link("lead", "accounts", c.key, c.key, c.score, c.decision,
+                                     company_reason(c.key, c.reasons)))
     has_company = accounts is not None and isinstance(lead.get("company"), str) and not is_blank(lead["company"])
-    rows = _resolve(company_rows, people_rows, has_company)
-    rows.sort(key=lambda r: ({"match": 0, "review": 1}[r[5]], -r[4], r[1] != "contacts", r[2]))
-    return [{"object": r[1], "key": r[2], "account": r[3], "score": r[4], "decision": r[5], "reasons": r[6]}
-            for r in rows]
+    links = resolve_links(company_rows, people_rows, has_company)
+    links.sort(key=lambda r: ({"match": 0, "review": 1}[r.decision], -r.score, r.object != "contacts", r.target_key))
+    return [{"object": r.object, "key": r.target_key, "account": r.account_key, "score": r.score,
+             "decision": r.decision, "reasons": r.reasons} for r in links]
 
 
 # routing ----------------------------------------------------------------------------------------------

@@ -2,14 +2,8 @@
 
 `SparkSQL` has the methods `blocking.block` calls on an engine (`register`, `unregister`, `execute`,
 `sql`), so the Spark path runs the same function over the same rule statements. Statements are
-translated with sqlglot (`to_spark`), plus what sqlglot leaves in DuckDB's sense:
-
-- `hash(...)` is DuckDB's 64-bit hash; Spark's `hash` is 32-bit murmur3, whose collisions would merge
-  blocks (more candidate pairs, other block sizes), so it becomes `xxhash64`;
-- `SELECT DISTINCT … QUALIFY …` filters before DISTINCT in DuckDB; sqlglot's rewrite for Spark (a
-  window column in a subquery) would apply DISTINCT to the rows with their row numbers, so the query is
-  wrapped: `SELECT DISTINCT * FROM (SELECT … QUALIFY …)`;
-- `WITH x AS MATERIALIZED` (a DuckDB planner hint) loses the hint.
+translated by crmtool.engine.to_spark (sqlglot, plus where DuckDB's sense differs: 64-bit
+`hash`, DISTINCT with QUALIFY, MATERIALIZED CTEs).
 
 Temporary tables are Spark DataFrames held here, cached (computed at their first use, then kept):
 `CREATE TEMP TABLE t AS SELECT`, `CREATE TEMP TABLE t (cols)` (empty), `INSERT INTO t SELECT` (appends a
@@ -20,39 +14,10 @@ table created from another may not have been computed yet.
 
 from __future__ import annotations
 
-from functools import lru_cache
+from crmtool.engine import to_spark, translate
 
 _SPARK_TYPES = {"INTEGER": "int", "INT": "int", "TINYINT": "tinyint", "SMALLINT": "smallint", "BIGINT": "bigint",
                 "BOOLEAN": "boolean", "VARCHAR": "string", "DOUBLE": "double"}
-
-
-@lru_cache(maxsize=256)
-def to_spark(sql: str) -> str:
-    """One DuckDB-dialect query as Spark SQL (see the module docstring)."""
-    import sqlglot
-
-    return _translate(sqlglot.parse_one(sql, read="duckdb")).sql(dialect="spark")
-
-
-def _translate(tree):
-    from sqlglot import exp
-
-    def rewrite(node):
-        if isinstance(node, exp.Anonymous) and str(node.this).lower() == "hash":
-            return exp.Anonymous(this="xxhash64", expressions=node.expressions)
-        if isinstance(node, exp.CTE) and node.args.get("materialized"):
-            node.set("materialized", None)
-        return node
-
-    tree = tree.transform(rewrite)
-    for select in list(tree.find_all(exp.Select)):
-        if select.args.get("distinct") and select.args.get("qualify"):
-            select.set("distinct", None)
-            wrapped = exp.select("*").distinct().from_(select.copy().subquery("_q"))
-            select.replace(wrapped)
-            if select is tree:
-                tree = wrapped
-    return tree
 
 
 class SparkSQL:
@@ -86,7 +51,7 @@ class SparkSQL:
         if isinstance(tree, exp.Create):
             name = tree.find(exp.Table).name
             if tree.expression is not None:
-                query = _translate(tree.expression).sql(dialect="spark")
+                query = translate(tree.expression).sql(dialect="spark")
                 self._keep(name, self.spark.sql(query).cache())  # computed at its first use, then kept
                 return
             columns = ", ".join(f"{c.name} {_SPARK_TYPES[c.args['kind'].sql(dialect='duckdb').upper()]}"
@@ -96,7 +61,7 @@ class SparkSQL:
         if isinstance(tree, exp.Insert):
             name = tree.find(exp.Table).name
             # computed now: one job per rule, and its part never recomputes the rule's tables
-            part = self.spark.sql(_translate(tree.expression).sql(dialect="spark")).localCheckpoint()
+            part = self.spark.sql(translate(tree.expression).sql(dialect="spark")).localCheckpoint()
             self.dropped.append(part)
             self._keep(name, self.tables[name].unionByName(part.toDF(*self.tables[name].columns)))
             return

@@ -9,7 +9,7 @@ docs/engines.md says which functions each backend defines for itself.
 from __future__ import annotations
 
 from crmtool.engine.base import ENGINE_KINDS, ArrowFunction, Engine
-from crmtool.engine.dialect import to_spark
+from crmtool.engine.dialect import to_spark, translate
 from crmtool.engine.duckdb import DuckDBEngine, register_arrow_function
 from crmtool.engine.spark import (
     POSTGRES_JDBC_JAR,
@@ -21,7 +21,7 @@ from crmtool.engine.spark import (
 )
 
 __all__ = ["ENGINE_KINDS", "POSTGRES_JDBC_JAR", "ArrowFunction", "DuckDBEngine", "Engine", "SparkEngine",
-           "check_master", "java_problem", "master_problem", "open_engine", "register_arrow_function", "spark_session", "to_spark"]
+           "check_master", "java_problem", "master_problem", "open_engine", "register_arrow_function", "spark_session", "to_spark", "translate"]
 
 
 def open_engine(kind: str = "duckdb", master: str = "local[*]", conf: dict[str, str] | None = None) -> Engine:
