@@ -556,25 +556,25 @@ def record_keys(table: pd.DataFrame, key: str, *, processes: int = 1) -> pd.Data
     _fallback(later, background, phones_done, phones, handled, [lists], _phone_key_list, [pa.list_(pa.string())],
               processes)
     del handled, fast, lists
-    release_memory()
+    release_memory(n)
     detail, province, city, district, house = address_keys(col("address"))
     out["address"] = detail.array
     out["address_province"], out["address_city"], out["address_district"] = text(province), text(city), text(district)
     out["house"] = house
     del detail, province, city, district, house
-    release_memory()
+    release_memory(n)
     province, city = phone_places(phones)
     out["phone_province"], out["phone_city"] = text(province), text(city)
     del province, city
-    release_memory()
+    release_memory(n)
     for i, (field, arr) in enumerate(zip(NAME_FIELDS, _name_finish(*names_fast(), processes), strict=True)):
         out.insert(1 + i, field, text(arr))  # the name keys first, after the key
     del names_fast
-    release_memory()
+    release_memory(n)
     for step in later:
         step()
     out["mobile"] = text(first_mobile(pa.array(out["phones"])))
-    release_memory()
+    release_memory(n)
     return out
 
 

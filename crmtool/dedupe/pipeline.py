@@ -149,7 +149,7 @@ def dedupe(table: pd.DataFrame, key: str, settings: DedupeSettings | None = None
     # the record keys are dropped inside prepare: from here on only their compact forms (a third of the
     # memory at a million rows)
     pair_keys, flags, block_keys = comparison.prepare(everything, key, settings.processes, np.arange(len(everything)) >= n_new)
-    release_memory()
+    release_memory(len(everything))
     timings["keys"] = time.perf_counter() - started
 
     t = time.perf_counter()
@@ -171,7 +171,7 @@ def dedupe(table: pd.DataFrame, key: str, settings: DedupeSettings | None = None
                           exclude=(pairs.a[likely], pairs.b[likely]))
     constraints = comparison.constraints(pair_keys, settings.hard_rules)
     del pair_keys
-    release_memory()
+    release_memory(len(everything))
 
     t = time.perf_counter()
     is_match, strong = links(pairs, settings)

@@ -224,7 +224,10 @@ def test_cli_json_equals_the_library_result(cli, tmp_path, model):
     assert data["results"] == json.loads(json.dumps(library.results))
     assert data["gate"] == {"passed": False, "accepted_failures": None} and data["passed"] is False
     assert [f["rule_id"] for f in data["failures"]] == library.failures["rule_id"].tolist()
-    assert data["files"]["gx_docs"].endswith("index.html") and Path(data["files"]["gx_docs"]).is_file()
+    index = Path(data["files"]["gx_docs"])
+    assert index.name == "index.html" and index.is_file()
+    pages = {p.relative_to(index.parent / "validations").parts[0] for p in (index.parent / "validations").rglob("*.html")}
+    assert pages == {"accounts", "contacts"}  # one validation page per verified object, all in one site
 
 
 def test_cli_one_object_of_a_run(cli, tmp_path):
