@@ -517,6 +517,22 @@ def _with_fallback(values: pd.Series, handled: np.ndarray, fast: list, fn, types
     return [pc.if_else(mask, f, s) for f, s in zip(fast, slow, strict=True)]
 
 
+_SAMPLE = {"name": "華信（北京）科技有限公司", "credit_code": "91110108MA01ABCD2X", "phone": "010-62345678",
+           "address": "北京市海淀区中关村大街1号"}
+
+
+def _warm_up() -> None:
+    """Import and index what the key functions read (divisions, OpenCC, phonenumbers' geodata: ~1 s)
+    before two threads need them at once: built concurrently, under the GIL and the import lock, the
+    same work cost 2-3 s of a million-record run."""
+    import pyarrow as pa
+
+    from crmtool.cleanse.company_name_columns import name_attributes
+
+    one_record_keys(_SAMPLE)
+    name_attributes(pa.array([_SAMPLE["name"]]))
+
+
 def record_keys(table: pd.DataFrame, key: str, *, processes: int = 1) -> pd.DataFrame:
     """One row per input row: the key plus every matching key (columns that are absent count as empty).
 
@@ -537,6 +553,8 @@ def record_keys(table: pd.DataFrame, key: str, *, processes: int = 1) -> pd.Data
     # the column-wise name parsing in a thread beside the code, phone and address keys; a per-value
     # fallback that may need worker processes waits until that thread is done (no fork beside a thread)
     background = processes > 1 and n >= PARALLEL_FROM
+    if background:
+        _warm_up()
     names_fast = _beside(background, _name_fast, names)
     later = []
 
