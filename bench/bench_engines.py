@@ -2,7 +2,7 @@
 Spark local mode, on the same DuckDB stores, in one run.
 
     python bench/bench_engines.py --rows 100000 1000000 --markdown
-    python bench/bench_engines.py --rows 100000 --dedupe      # also dedupe on Spark, if this build has it
+    python bench/bench_engines.py --rows 100000 1000000 --dedupe --markdown   # and dedupe each store's accounts
 
 1. Per size, a DuckDB store of ROWS accounts (bench_scan.generate_store: bench/data/scan_<ROWS>.duckdb,
    made once: real division and credit codes, placeholders, invalid values, fuzzy duplicates, region
@@ -65,12 +65,12 @@ def child(engine: str, url: str, master: str, memory: str, dup_rows: int, dedupe
 
 
 def _dedupe(spark_engine, url: str, rows: int) -> dict:
-    """Dedupe the first `rows` accounts on this engine (on Spark only when the build has it)."""
-    from crmtool.dedupe.engines import spark_dedupe
+    """Dedupe the first `rows` accounts on this engine: the in-process stage, or on the Spark session."""
     from crmtool.dedupe.pipeline import DedupeSettings, dedupe
     from crmtool.validate.scan_store import duckdb_path
 
     import duckdb
+    import pandas as pd
 
     with duckdb.connect(str(duckdb_path(url)), read_only=True) as con:
         table = con.execute(f"SELECT CAST(account_id AS VARCHAR) AS _key, name, credit_code, phone, address "
@@ -80,24 +80,25 @@ def _dedupe(spark_engine, url: str, rows: int) -> dict:
     if spark_engine is None:
         result = dedupe(table, "_key", settings)
     else:
-        on_spark = spark_dedupe()
-        if on_spark is None:
-            return {"skipped": "dedupe on Spark is not in this build (crmtool.dedupe.spark)"}
-        result = on_spark(table, "_key", settings, spark=spark_engine.session)
-    return {"rows": len(table), "seconds": time.perf_counter() - t,
-            "clusters": int(result.clusters["cluster_id"].nunique())}
+        from crmtool.dedupe.spark import dedupe_on_spark
+
+        result = dedupe_on_spark(table, "_key", settings, spark=spark_engine.session)
+    clusters = result.clusters[["_key", "cluster_id"]].sort_values("_key", kind="stable")
+    return {"rows": len(table), "seconds": time.perf_counter() - t, "phases": result.stats["seconds"],
+            "clusters": int(clusters["cluster_id"].nunique()),
+            "digest": int(pd.util.hash_pandas_object(clusters, index=False).sum())}  # the same cluster per key
 
 
 # -- parent ---------------------------------------------------------------------------------------
 
-def measure(engine: str, url: str, args) -> dict:
+def measure(engine: str, url: str, rows: int, args) -> dict:
     """Run the child, polling its process tree's summed RSS; returns the child's figures + wall, peak."""
     import psutil
 
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
     command = [sys.executable, __file__, "--child", engine, url, "--master", args.master,
                "--spark-memory", args.spark_memory, "--dup-rows", str(args.dup_rows),
-               "--dedupe-rows", str(args.dedupe_rows if args.dedupe else 0)]
+               "--dedupe-rows", str((args.dedupe_rows or rows) if args.dedupe else 0)]
     started = time.perf_counter()
     proc = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     parent, peak = psutil.Process(proc.pid), 0
@@ -134,8 +135,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--master", default="local[2]")
     parser.add_argument("--spark-memory", default="4g", help="spark.driver.memory of the Spark child")
     parser.add_argument("--dup-rows", type=int, default=200_000, help="sample the fuzzy duplicate rate is measured on")
-    parser.add_argument("--dedupe", action="store_true", help="also dedupe --dedupe-rows accounts on each engine")
-    parser.add_argument("--dedupe-rows", type=int, default=100_000)
+    parser.add_argument("--dedupe", action="store_true", help="also dedupe the store's accounts on each engine")
+    parser.add_argument("--dedupe-rows", type=int, default=0, help="with --dedupe: only the first N accounts")
     parser.add_argument("--markdown", action="store_true")
     parser.add_argument("--child", nargs=2, metavar=("ENGINE", "URL"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -149,28 +150,30 @@ def main(argv: list[str] | None = None) -> int:
     rows_out, same = [], True
     for rows in args.rows:
         url = store_for(rows)
-        duck = measure("duckdb", url, args)
-        spark = measure("spark", url, args)
+        duck = measure("duckdb", url, rows, args)
+        spark = measure("spark", url, rows, args)
         same &= duck["kpis"] == spark["kpis"]
+        if args.dedupe:
+            same &= duck["dedupe"]["digest"] == spark["dedupe"]["digest"]
         for r in (duck, spark):
             rows_out.append((rows, r))
     print(f"load {os.getloadavg()[0]:.2f} at the end")
     _report(rows_out, args)
-    print(f"KPI dicts identical on both engines: {'yes' if same else 'NO'}")
+    print(f"KPI dicts{' and dedupe clusters' if args.dedupe else ''} identical on both engines: {'yes' if same else 'NO'}")
     return 0 if same else 1
 
 
 def _report(results, args) -> None:
     base = {rows: r for rows, r in results if r["engine"] == "duckdb"}
-    head = ("rows", "engine", "wall s", "Spark start s", "scan s", "KPI statement s", "duplicates s", "peak RSS MiB",
-            "wall vs DuckDB")
+    head = ("rows", "engine", "wall s", "Spark start s", "scan s", "KPI statement s", "duplicates s", "dedupe s",
+            "peak RSS MiB", "wall vs DuckDB")
     lines = []
     for rows, r in results:
         ratio = r["wall_s"] / base[rows]["wall_s"]
         engine = "DuckDB (baseline)" if r["engine"] == "duckdb" else f"Spark {args.master}"
         lines.append((f"{rows:,}", engine, f"{r['wall_s']:.1f}", f"{r.get('spark_start_s', 0):.1f}",
                       f"{r['scan_s']:.1f}", f"{r['seconds']['kpis']:.1f}", f"{r['seconds']['duplicates']:.1f}",
-                      f"{r['peak_mib']:,.0f}", f"{ratio:.1f}x"))
+                      f"{r['dedupe']['seconds']:.1f}" if "dedupe" in r else "", f"{r['peak_mib']:,.0f}", f"{ratio:.1f}x"))
     if args.markdown:
         print("| " + " | ".join(head) + " |")
         print("|" + "---|" * len(head))
