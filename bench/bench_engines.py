@@ -27,6 +27,7 @@ import os
 import platform
 import subprocess
 import sys
+import tempfile
 import time
 from datetime import datetime, timezone
 from pathlib import Path
@@ -57,11 +58,11 @@ def child(engine: str, url: str, master: str, memory: str, dup_rows: int, dedupe
     t = time.perf_counter()
     scan = run_scan(url, config=config, record=False, objects=["accounts"], now=AS_OF, engine=spark_engine).scan
     out.update(scan_s=time.perf_counter() - t, seconds=scan["seconds"], kpis=scan["objects"]["accounts"])
+    print(json.dumps(out, ensure_ascii=False, default=str), flush=True)  # kept if the dedupe cannot finish
     if dedupe_rows:
-        out["dedupe"] = _dedupe(spark_engine, url, dedupe_rows)
+        print(json.dumps({"dedupe": _dedupe(spark_engine, url, dedupe_rows)}, default=str), flush=True)
     if spark_engine is not None:
         spark_engine.close()
-    print(json.dumps(out, ensure_ascii=False, default=str))
 
 
 def _dedupe(spark_engine, url: str, rows: int) -> dict:
@@ -92,7 +93,11 @@ def _dedupe(spark_engine, url: str, rows: int) -> dict:
 # -- parent ---------------------------------------------------------------------------------------
 
 def measure(engine: str, url: str, rows: int, args) -> dict:
-    """Run the child, polling its process tree's summed RSS; returns the child's figures + wall, peak."""
+    """Run the child, polling its process tree's summed RSS; returns the child's figures + wall, peak.
+
+    A child whose tree passes --max-rss-gib or runs past --timeout is stopped (the whole tree, so the
+    kernel's OOM killer never has to choose), and so is one that fails: its result then has `failed`,
+    the reason, beside whatever it finished before (the scan, when the dedupe is what could not finish)."""
     import psutil
 
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))}
@@ -100,22 +105,48 @@ def measure(engine: str, url: str, rows: int, args) -> dict:
                "--spark-memory", args.spark_memory, "--dup-rows", str(args.dup_rows),
                "--dedupe-rows", str((args.dedupe_rows or rows) if args.dedupe else 0)]
     started = time.perf_counter()
-    proc = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    parent, peak = psutil.Process(proc.pid), 0
+    log = tempfile.TemporaryFile("w+")  # Spark's log can outgrow a pipe's buffer before the child ends
+    proc = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=log, text=True)
+    parent, peak, stopped = psutil.Process(proc.pid), 0, None
+    limit = args.max_rss_gib * 2**30
     while proc.poll() is None:
         try:
             tree = [parent, *parent.children(recursive=True)]
             peak = max(peak, sum(p.memory_info().rss for p in tree if p.is_running()))
         except psutil.Error:
-            pass
+            tree = []
+        elapsed = time.perf_counter() - started
+        if peak > limit or elapsed > args.timeout:
+            stopped = (f"stopped at {peak / 2**30:.1f} GiB RSS of the process tree (limit {args.max_rss_gib:g} GiB)"
+                       if peak > limit else f"stopped after {elapsed:,.0f} s (limit {args.timeout:,.0f} s)")
+            _kill(tree)
+            break
         time.sleep(0.05)
     wall = time.perf_counter() - started
-    stdout, stderr = proc.communicate()
-    if proc.returncode != 0:
-        raise SystemExit(f"{engine} child failed ({proc.returncode}):\n{stderr[-3000:]}")
-    result = json.loads(stdout.strip().splitlines()[-1])
+    stdout, _ = proc.communicate()
+    log.seek(0)
+    stderr = log.read()
+    log.close()
+    result: dict = {"engine": engine}
+    for line in stdout.strip().splitlines():
+        if line.startswith("{"):
+            result.update(json.loads(line))
+    if stopped or proc.returncode != 0:
+        last = [line for line in stderr.strip().splitlines() if line.strip()][-1:] or [""]
+        result["failed"] = stopped or f"exit {proc.returncode}: {last[0][:300]}"
+        print(f"{engine} at {rows:,} rows: {result['failed']}\n{stderr[-3000:]}", file=sys.stderr)
     result.update(wall_s=wall, peak_mib=peak / 2**20)
     return result
+
+
+def _kill(tree) -> None:
+    import psutil
+
+    for p in reversed(tree):
+        try:
+            p.kill()
+        except psutil.Error:
+            pass
 
 
 def store_for(rows: int) -> str:
@@ -137,6 +168,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--dup-rows", type=int, default=200_000, help="sample the fuzzy duplicate rate is measured on")
     parser.add_argument("--dedupe", action="store_true", help="also dedupe the store's accounts on each engine")
     parser.add_argument("--dedupe-rows", type=int, default=0, help="with --dedupe: only the first N accounts")
+    parser.add_argument("--max-rss-gib", type=float, default=21.0,
+                        help="stop a child whose process tree passes this RSS (the machine has 24 GiB)")
+    parser.add_argument("--timeout", type=float, default=3600.0, help="stop a child running longer (seconds)")
     parser.add_argument("--markdown", action="store_true")
     parser.add_argument("--child", nargs=2, metavar=("ENGINE", "URL"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -152,14 +186,16 @@ def main(argv: list[str] | None = None) -> int:
         url = store_for(rows)
         duck = measure("duckdb", url, rows, args)
         spark = measure("spark", url, rows, args)
-        same &= duck["kpis"] == spark["kpis"]
-        if args.dedupe:
+        if "kpis" in duck and "kpis" in spark:
+            same &= duck["kpis"] == spark["kpis"]
+        if "dedupe" in duck and "dedupe" in spark:
             same &= duck["dedupe"]["digest"] == spark["dedupe"]["digest"]
         for r in (duck, spark):
             rows_out.append((rows, r))
     print(f"load {os.getloadavg()[0]:.2f} at the end")
     _report(rows_out, args)
-    print(f"KPI dicts{' and dedupe clusters' if args.dedupe else ''} identical on both engines: {'yes' if same else 'NO'}")
+    print(f"KPI dicts{' and dedupe clusters' if args.dedupe else ''} identical where both engines finished: "
+          f"{'yes' if same else 'NO'}")
     return 0 if same else 1
 
 
@@ -171,9 +207,11 @@ def _report(results, args) -> None:
     for rows, r in results:
         ratio = r["wall_s"] / base[rows]["wall_s"]
         engine = "DuckDB (baseline)" if r["engine"] == "duckdb" else f"Spark {args.master}"
+        seconds = r.get("seconds", {})
         lines.append((f"{rows:,}", engine, f"{r['wall_s']:.1f}", f"{r.get('spark_start_s', 0):.1f}",
-                      f"{r['scan_s']:.1f}", f"{r['seconds']['kpis']:.1f}", f"{r['seconds']['duplicates']:.1f}",
-                      f"{r['dedupe']['seconds']:.1f}" if "dedupe" in r else "", f"{r['peak_mib']:,.0f}", f"{ratio:.1f}x"))
+                      _figure(r.get("scan_s")), _figure(seconds.get("kpis")), _figure(seconds.get("duplicates")),
+                      _figure(r["dedupe"]["seconds"]) if "dedupe" in r else ("not finished" if args.dedupe else ""),
+                      f"{r['peak_mib']:,.0f}", f"> {ratio:.1f}x (stopped)" if "failed" in r else f"{ratio:.1f}x"))
     if args.markdown:
         print("| " + " | ".join(head) + " |")
         print("|" + "---|" * len(head))
@@ -186,6 +224,12 @@ def _report(results, args) -> None:
     for rows, r in results:
         if "dedupe" in r:
             print(f"dedupe {rows:,} store, {r['engine']}: {r['dedupe']}")
+        if "failed" in r:
+            print(f"{r['engine']} at {rows:,} rows did not finish: {r['failed']}")
+
+
+def _figure(seconds) -> str:
+    return "not finished" if seconds is None else f"{seconds:.1f}"
 
 
 if __name__ == "__main__":

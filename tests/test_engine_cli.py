@@ -52,21 +52,27 @@ def test_engine_settings_errors_are_exit_2(store, cli, tmp_path):
     assert cli("scan", "--store", store, "--engine", "flink").code == 2
 
 
-def test_dedupe_engine_spark(tmp_path, cli, spark):
-    """Dedupe on Spark gives the same clusters as in-process."""
+def test_dedupe_engine_spark_against_existing_accounts(tmp_path, cli, spark):
+    """Dedupe on Spark, matching new rows against stored accounts, gives the in-process clusters and
+    matched accounts."""
+    import pandas as pd
+
     from crmtool.synth import generate_accounts, write_records
 
-    records, _ = generate_accounts(300, seed=5)
-    source = write_records(records, tmp_path / "accounts.csv")
-    args = ("dedupe", source, "--key", "record_id")
+    records, _ = generate_accounts(2000, seed=5)
+    existing = write_records(records.iloc[:1200], tmp_path / "existing.csv")
+    source = write_records(records.iloc[1200:], tmp_path / "new.csv")
+    args = ("dedupe", source, "--key", "record_id", "--against", existing)
     result = cli(*args, "--out", tmp_path / "spark.csv", "--engine", "spark", "--spark-master", "local[2]")
     assert result.code == 0, result.stderr
     assert cli(*args, "--out", tmp_path / "duckdb.csv").code == 0
-    import pandas as pd
-
     clusters = [pd.read_csv(tmp_path / name, dtype=str).sort_values("record_id").reset_index(drop=True)
                 for name in ("spark.csv", "duckdb.csv")]
     pd.testing.assert_frame_equal(*clusters)
+    on_spark = clusters[0]
+    assert len(on_spark) == 800 and set(on_spark["record_id"]) == set(records["record_id"].iloc[1200:])
+    matched = on_spark["matched_account"].dropna()
+    assert len(matched) > 20 and set(matched) <= set(records["record_id"].iloc[:1200])
 
 
 def _run_cli(env: dict, *args: str) -> subprocess.CompletedProcess:

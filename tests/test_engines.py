@@ -9,6 +9,7 @@ import pytest
 from crmtool.engine import DuckDBEngine, Engine, SparkEngine, open_engine, to_spark
 from crmtool.errors import ConfigError
 from crmtool.validate.kpi_uscc import USCC_FUNCTION, valid_codes
+from crmtool.engine.spark import rebatch
 
 pytestmark = pytest.mark.xdist_group("spark")
 
@@ -57,6 +58,27 @@ def test_spark_batches_stream_every_row(spark):
         batches = list(engine.batches('SELECT k, v FROM "values" ORDER BY k', 3))
     assert [b.num_rows for b in batches] == [3, 3, 2]
     assert pa.Table.from_batches(batches).to_pydict() == VALUES.to_pydict()
+
+
+def test_spark_batches_keep_the_order_and_types_across_partitions(spark):
+    many = pa.table({"k": pa.array(range(10_000), pa.int64()),
+                     "v": pa.array([None if i % 7 == 0 else f"值{i}" for i in range(10_000)], pa.string())})
+    with SparkEngine(spark) as engine:
+        engine.register_frame("many", spark.createDataFrame(many).repartition(5))
+        batches = list(engine.batches("SELECT k, v FROM many ORDER BY k DESC", 999))
+    assert [b.num_rows for b in batches] == [999] * 10 + [10]
+    got = pa.Table.from_batches(batches)
+    assert got.schema.field("k").type == pa.int64() and got.schema.field("v").type in (pa.string(), pa.large_string())
+    assert got.column("k").to_pylist() == list(range(9_999, -1, -1))
+    assert got.column("v").to_pylist() == [None if i % 7 == 0 else f"值{i}" for i in range(9_999, -1, -1)]
+
+
+def test_rebatch_cuts_and_joins_batches_to_the_size_asked():
+    parts = [pa.record_batch({"x": list(range(start, start + n))}) for start, n in ((0, 2), (2, 5), (7, 1), (8, 4))]
+    out = list(rebatch(parts, 3))
+    assert [b.num_rows for b in out] == [3, 3, 3, 3]
+    assert pa.Table.from_batches(out).column("x").to_pylist() == list(range(12))
+    assert list(rebatch([], 3)) == []
 
 
 def test_a_shared_session_outlives_the_engine_and_its_views_do_not(spark):

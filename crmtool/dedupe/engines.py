@@ -5,8 +5,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from crmtool.errors import ConfigError
-
 if TYPE_CHECKING:
     import pandas as pd
 
@@ -16,16 +14,13 @@ if TYPE_CHECKING:
 
 def dedupe_on(engine: "EngineConfig", table: "pd.DataFrame", key: str, settings: "DedupeSettings", *,
               store: "pd.DataFrame | None" = None) -> "DedupeResult":
-    """`pipeline.dedupe` on `engine`. On Spark, matching against stored records is not there yet."""
+    """`pipeline.dedupe` on `engine`, matching against the stored records `store` when given."""
     from crmtool.dedupe.pipeline import dedupe
 
     if engine.kind == "duckdb":
         return dedupe(table, key, settings, store=store)
-    if store is not None:
-        raise ConfigError("engine spark: matching against existing records (--against, dedupe.against_target) "
-                          "is not available on Spark yet")
     from crmtool.dedupe.spark import dedupe_on_spark
     from crmtool.engine import SparkEngine
 
     with SparkEngine(master=engine.master, conf=engine.conf) as spark:
-        return dedupe_on_spark(table, key, settings, spark=spark.session)
+        return dedupe_on_spark(table, key, settings, spark=spark.session, store=store)

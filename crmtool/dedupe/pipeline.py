@@ -143,9 +143,7 @@ def dedupe(table: pd.DataFrame, key: str, settings: DedupeSettings | None = None
     comparison = COMPARISONS[settings.compare]
     timings: dict[str, float] = {}
     started = time.perf_counter()
-    n_new = len(table)
-    everything = table if store is None else pd.concat([table, _align(store, table)], ignore_index=True)
-    everything = everything.reset_index(drop=True)
+    everything, n_new = with_store(table, store)
     # the record keys are dropped inside prepare: from here on only their compact forms (a third of the
     # memory at a million rows)
     pair_keys, flags, block_keys = comparison.prepare(everything, key, settings.processes, np.arange(len(everything)) >= n_new)
@@ -459,6 +457,13 @@ def _reasons(pairs: _Pairs, constrained: np.ndarray, settings: DedupeSettings) -
                  + ([f"rule:cluster_constraint ({REFUSALS[refused]})"] if refused else []))
         labels.append("; ".join(p for p in parts if p))
     return pd.Categorical.from_codes(codes.reshape(-1), categories=pd.Index(labels, dtype=object))
+
+
+def with_store(table: pd.DataFrame, store: pd.DataFrame | None) -> tuple[pd.DataFrame, int]:
+    """(the new rows followed by the store's, aligned to the new rows' columns; how many are new):
+    what every engine deduplicates when matching against existing records."""
+    everything = table if store is None else pd.concat([table, _align(store, table)], ignore_index=True)
+    return everything.reset_index(drop=True), len(table)
 
 
 def _align(store: pd.DataFrame, table: pd.DataFrame) -> pd.DataFrame:

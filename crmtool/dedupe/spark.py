@@ -33,21 +33,22 @@ _PAIR_SCHEMA = "a int, b int, pattern smallint, weight float, decision tinyint, 
 _ENTITY_SCHEMA = "a long, b long, refusal int"  # refusal -1: (record a, its root b); else a refused pair
 
 
-def dedupe_on_spark(table: pd.DataFrame, key: str, settings: DedupeSettings | None = None, *, spark) -> DedupeResult:
-    """`pipeline.dedupe(table, key, settings)` with blocking, scoring and entities on the SparkSession
-    `spark`: the same DedupeResult (clusters, pairs, golden, review, stats but timings)."""
+def dedupe_on_spark(table: pd.DataFrame, key: str, settings: DedupeSettings | None = None, *, spark,
+                    store: pd.DataFrame | None = None) -> DedupeResult:
+    """`pipeline.dedupe(table, key, settings, store=store)` with blocking, scoring and entities on the
+    SparkSession `spark`: the same DedupeResult (clusters, pairs, golden, review, stats but timings)."""
     from crmtool.dedupe.blocking import block, block_rules
     from crmtool.dedupe.decisions import fingerprint_values
-    from crmtool.dedupe.pipeline import COMPARISONS, DedupeSettings, finish
+    from crmtool.dedupe.pipeline import COMPARISONS, DedupeSettings, finish, with_store
     from crmtool.dedupe.spark_sql import SparkSQL
 
     settings = settings or DedupeSettings()
     comparison = COMPARISONS[settings.compare]
     timings: dict[str, float] = {}
     started = time.perf_counter()
-    everything = table.reset_index(drop=True)
+    everything, n_new = with_store(table, store)
     n = len(everything)
-    pair_keys, flags, block_keys = comparison.prepare(everything, key, settings.processes, np.zeros(n, dtype=bool))
+    pair_keys, flags, block_keys = comparison.prepare(everything, key, settings.processes, np.arange(n) >= n_new)
     fp = fingerprint_values(everything, comparison.fingerprint_fields) if settings.decisions else None
     timings["keys"] = time.perf_counter() - started
 
@@ -74,8 +75,8 @@ def dedupe_on_spark(table: pd.DataFrame, key: str, settings: DedupeSettings | No
         shared.unpersist()
     finally:
         engine.close()
-    return finish(everything, key, n, flags, pairs, roots, refusal, settings, blocked.counts, blocked.total,
-                  timings, started)
+    return finish(everything, key, n_new, flags, pairs, roots, refusal, settings, blocked.counts, blocked.total,
+                  timings, started, incremental=store is not None)
 
 
 def _score(candidates, shared, settings):

@@ -14,7 +14,8 @@ import os
 import shutil
 import sys
 import warnings
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -151,19 +152,14 @@ class SparkEngine:
         self.frame(query, params).collect()
 
     def batches(self, query: str, rows: int) -> Iterator[pa.RecordBatch]:
-        """Streamed a partition at a time (toLocalIterator): the driver holds one partition, not the result."""
-        import pyarrow as pa
-
+        """Streamed a partition at a time, as Arrow all the way: each executor packs its partition's
+        Arrow batches into IPC streams (one binary cell per `rows` rows, `mapInArrow`), the driver
+        fetches one partition at a time (toLocalIterator) and reads them back, so it never holds the
+        whole result and no row becomes a Python object. Batches have `rows` rows, the last fewer."""
         frame = self.frame(query)
-        schema = frame.limit(0).toArrow().schema
-        chunk: list[dict] = []
-        for row in frame.toLocalIterator(prefetchPartitions=True):
-            chunk.append(row.asDict())
-            if len(chunk) >= rows:
-                yield pa.RecordBatch.from_pylist(chunk, schema=schema)
-                chunk = []
-        if chunk:
-            yield pa.RecordBatch.from_pylist(chunk, schema=schema)
+        packed = frame.mapInArrow(partial(_pack_ipc, rows=rows), "ipc binary")
+        unpacked = (batch for row in packed.toLocalIterator(prefetchPartitions=True) for batch in _unpack_ipc(row.ipc))
+        yield from rebatch(unpacked, rows)
 
     def register_function(self, name: str, function: ArrowFunction, arguments: list[str], returns: str) -> str:
         """A Spark Arrow UDF (pyspark ≥ 4.1): the executors call `function` once per Arrow batch. The
@@ -187,3 +183,52 @@ class SparkEngine:
 
     def __exit__(self, *exc) -> None:
         self.close()
+
+
+def _pack_ipc(batches: Iterable[pa.RecordBatch], rows: int) -> Iterator[pa.RecordBatch]:
+    """On an executor: a partition's batches as IPC streams of about `rows` rows, one per output row."""
+    pending, count = [], 0
+    for batch in batches:
+        pending.append(batch)
+        count += batch.num_rows
+        if count >= rows:
+            yield _ipc_cell(pending)
+            pending, count = [], 0
+    if count:
+        yield _ipc_cell(pending)
+
+
+def _ipc_cell(batches: list[pa.RecordBatch]) -> pa.RecordBatch:
+    import pyarrow as pa
+
+    sink = pa.BufferOutputStream()
+    with pa.ipc.new_stream(sink, batches[0].schema) as writer:
+        for batch in batches:
+            writer.write_batch(batch)
+    return pa.RecordBatch.from_arrays([pa.array([sink.getvalue().to_pybytes()], pa.binary())], names=["ipc"])
+
+
+def _unpack_ipc(cell: bytes) -> Iterator[pa.RecordBatch]:
+    import pyarrow as pa
+
+    with pa.ipc.open_stream(cell) as reader:
+        yield from reader
+
+
+def rebatch(batches: Iterable[pa.RecordBatch], rows: int) -> Iterator[pa.RecordBatch]:
+    """The same rows in batches of exactly `rows` (the last fewer): slices are zero-copy, a batch made
+    of several is concatenated once."""
+    import pyarrow as pa
+
+    pending, count = [], 0
+    for batch in batches:
+        while batch.num_rows:
+            take = min(rows - count, batch.num_rows)
+            pending.append(batch.slice(0, take))
+            count += take
+            batch = batch.slice(take)
+            if count == rows:
+                yield pending[0] if len(pending) == 1 else pa.concat_batches(pending)
+                pending, count = [], 0
+    if count:
+        yield pending[0] if len(pending) == 1 else pa.concat_batches(pending)
