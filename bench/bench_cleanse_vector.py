@@ -2,11 +2,12 @@
 
     python bench/bench_cleanse_vector.py [--values 1000000] [--seed 5] [--compare] [--markdown]
 
-For phone, credit_code and email, VALUES distinct cells shaped like a synthetic export's: the distinct
+For phone, credit_code, email and company_name, VALUES distinct cells shaped like a synthetic export's: the distinct
 cells of `crmtool.synth.generate_accounts` / `generate_contacts` as templates (their notations, messy
 shares, typos and invalid values kept), each template's last digits (phones), organisation-code body
 (credit codes, both check characters recomputed, a wrong one kept wrong) or local part (e-mails)
-varied until every cell is new. Each kind is cleansed by `cleanse_column` twice in this process:
+varied until every cell is new; a company name gets one to three of the templates' own Chinese
+characters inserted into its first half (its form, branch part and notation kept). Each kind is cleansed by `cleanse_column` twice in this process:
 with its column-wise pass (`columnwise=True`, the default) and without (`columnwise=False`, every
 distinct value through the per-value check, as before issue 13), caches cleared before each. Times
 are CPU seconds (the machine is shared). Also printed: the share of distinct values the pass left to
@@ -23,7 +24,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-KINDS = ("phone", "credit_code", "email")
+KINDS = ("phone", "credit_code", "email", "company_name")
 
 
 def templates(seed: int) -> dict[str, list[str]]:
@@ -32,7 +33,8 @@ def templates(seed: int) -> dict[str, list[str]]:
     accounts, _ = generate_accounts(30_000, seed=seed)
     contacts, _ = generate_contacts(30_000, seed=seed)
     cells = {"phone": [*accounts["phone"], *contacts["mobile"], *contacts["phone"]],
-             "credit_code": list(accounts["credit_code"]), "email": [*accounts["email"], *contacts["email"]]}
+             "credit_code": list(accounts["credit_code"]), "email": [*accounts["email"], *contacts["email"]],
+             "company_name": list(accounts["name"])}
     return {k: list(dict.fromkeys(v for v in values if isinstance(v, str) and v.strip())) for k, values in cells.items()}
 
 
@@ -43,9 +45,13 @@ def make_values(kind: str, count: int, seed: int, cells: list[str]) -> list[str]
     rnd = random.Random(seed)
     out: dict[str, None] = dict.fromkeys(cells[:count])
     last_digits = re.compile(r"\d{4}(?=\D*$)")
+    han = sorted({c for cell in cells for c in cell if "\u4e00" <= c <= "\u9fff"}) if kind == "company_name" else []
     while len(out) < count:
         cell = rnd.choice(cells)
-        if kind == "phone":
+        if kind == "company_name":  # one to three characters of the templates' own put into the first half
+            at = rnd.randrange(max(1, len(cell) // 2))
+            value = cell[:at] + "".join(rnd.choice(han) for _ in range(rnd.randint(1, 3))) + cell[at:]
+        elif kind == "phone":
             value = last_digits.sub(lambda m: f"{rnd.randrange(10_000):04d}", cell, count=1)
         elif kind == "email":
             local, at, domain = cell.rpartition("@")
@@ -78,15 +84,24 @@ def measure(kind: str, values: list[str], compare: bool) -> dict:
     import pandas as pd
     import pyarrow as pa
 
-    from crmtool.cleanse import phone
+    from crmtool.cleanse import company_name, company_name_columns, divisions, phone
     from crmtool.cleanse.stage import cleanse_column, rule_for
+
+    def clear_caches() -> None:
+        """The per-value caches (bounded lru_caches), not the tables built once (unbounded caches)."""
+        phone.clear_caches()
+        for module in (company_name, company_name_columns, divisions):
+            for value in vars(module).values():
+                if (hasattr(value, "cache_parameters") and value.cache_parameters()["maxsize"] is not None
+                        and getattr(value, "__module__", "") == module.__name__):
+                    value.cache_clear()
 
     table = table_of(values)
     cleanse_column(table.head(200), "v", kind)  # imports, tables, converters: not what is measured
     cleanse_column(table.head(200), "v", kind, columnwise=False)
     results, seconds = {}, {}
     for columnwise in (True, False):
-        phone.clear_caches()
+        clear_caches()
         gc.collect()
         start = time.process_time()
         results[columnwise] = cleanse_column(table, "v", kind, columnwise=columnwise)

@@ -38,19 +38,30 @@ Each step column-wise, in the parser's order:
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from functools import cache, lru_cache
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from crmtool.cleanse import divisions
 from crmtool.cleanse.company_name import (
+    _BRANCH_SUFFIXES,
+    _NO_ORG_FORM,
     _PARENT_ENDINGS,
+    _branch_region,
     BRANCH_WORDS,
     ORG_FORMS,
     _is_place,
     _place_suffix_start,
     _t2s,
 )
+from crmtool.issues import Severity
+
+if TYPE_CHECKING:
+    import pyarrow as pa
+
+    from crmtool.cleanse.rule import Settled
 
 FIELDS = ("name_norm", "trade", "city", "province", "org_form", "branch")
 
@@ -79,6 +90,73 @@ _CHUNK = 50_000  # names per OpenCC call
 def name_attributes(values) -> tuple[np.ndarray, dict]:
     """(the positions of the values handled, {field: Arrow array with one entry per handled value})
     for FIELDS, null where the attribute is none. `values`: an Arrow string array without nulls."""
+    parsed = parse_names(values)
+    return parsed.rows, {"name_norm": parsed.name, "trade": parsed.trade, "city": parsed.city,
+                         "province": parsed.province, "org_form": parsed.form, "branch": parsed.branch}
+
+
+def settle_company_names(values) -> "Settled":
+    """The cleanse rule's column-wise pass (`rule.Settled`): the names `parse_names` reads, with what
+    `check_company_name` says of each — the clean name, every attribute, the traditional-characters
+    and no-form findings; the rest is left to the check."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    from crmtool.cleanse.columnwise import per_key, where
+    from crmtool.cleanse.rule import CONTENT, NOTATION, Settled, SettledFinding
+
+    p = parse_names(values.cast(pa.string()))
+    null = pa.scalar(None, pa.string())
+    has_branch = _true(pc.is_valid(p.branch))
+    attrs = {
+        "org_form": p.form, "region": p.region, "province": p.province, "city": p.city,
+        "is_branch": where(has_branch, "true", "false"), "branch": p.branch,
+        "branch_region": per_key(p.branch.fill_null(""), lambda part: (_part_region(part),), ("r",))["r"],
+        "parent": where(has_branch, p.head, null), "trade_name": p.rest, "name_key": p.trade,
+    }
+    simplified = np.flatnonzero(p.simplified)
+    findings = [
+        SettledFinding("company_name.traditional", Severity.INFO, simplified, "traditional characters simplified",
+                       p.name.take(pa.array(simplified)).to_pylist(), rank=0),
+        SettledFinding(_NO_ORG_FORM.rule, _NO_ORG_FORM.severity, np.flatnonzero(~_true(pc.is_valid(p.form))),
+                       _NO_ORG_FORM.message, rank=1),
+    ]
+    return Settled(p.rows, p.name, np.ones(len(p.rows), dtype=bool), where(p.simplified, CONTENT, NOTATION),
+                   {k: v.cast(pa.string()) for k, v in attrs.items()}, findings)
+
+
+@lru_cache(maxsize=1 << 14)
+def _part_region(part: str) -> str | None:
+    """`split_branch`'s region of a branch part: the place before its branch word (the longest one the
+    part ends in, which is the one that ended the whole name)."""
+    if not part:
+        return None
+    for size, words in _BRANCH_SUFFIXES:
+        if size <= len(part) and part[-size:] in words:
+            return _branch_region(part[:-size])
+    return None
+
+
+@dataclass
+class ParsedNames:
+    """What `company_name.check_company_name` reads in each handled name, one entry per handled value
+    (`rows`: their positions in the values given); null where the name has none."""
+
+    rows: np.ndarray
+    name: "pa.Array"  # the clean name
+    simplified: np.ndarray  # traditional characters were simplified
+    head: "pa.Array"  # the parent's name where there is a branch part, else the name
+    branch: "pa.Array"
+    form: "pa.Array"
+    region: "pa.Array"  # the region as written (北京市, the bracket's 北京)
+    rest: "pa.Array"  # the trade name: what is left without the form and the region
+    trade: "pa.Array"  # the trade-name key: the trade name lower case, without brackets
+    city: "pa.Array"
+    province: "pa.Array"
+
+
+def parse_names(values) -> ParsedNames:
+    """The names of the common shape (the module docstring), read column-wise as the parser reads them."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
@@ -91,36 +169,40 @@ def name_attributes(values) -> tuple[np.ndarray, dict]:
     keep = np.ones(len(rows), dtype=bool)
     keep[changed] = _true(pc.match_substring_regex(simple.filter(pa.array(changed)), _CLASS))
     keep[spaced] &= ~_true(pc.match_substring_regex(simple.filter(pa.array(spaced)), "[A-Za-z0-9] [A-Za-z0-9]"))
-    rows, name = _subset(keep, rows, simple)
+    rows, name, changed = _subset(keep, rows, simple, changed)
     name = pc.replace_substring(name, " ", "")
     while _true(pc.match_substring(name, "()")).any():
         name = pc.replace_substring(name, "()", "")
     name = pc.replace_substring(pc.replace_substring(name, "(", "（"), ")", "）")
 
-    rows, name = _subset(~_true(pc.match_substring_regex(name, _OTHER)), rows, name)
+    rows, name, changed = _subset(~_true(pc.match_substring_regex(name, _OTHER)), rows, name, changed)
     ok, head, branch = _branch_split(name)
-    rows, name, head, branch = _subset(ok, rows, name, head, branch)
+    rows, name, changed, head, branch = _subset(ok, rows, name, changed, head, branch)
 
     core = pc.replace_substring_regex(head, _FORM, "")
     core_length = _ints(pc.utf8_length(core))
-    rows, name, head, branch, core, core_length = _subset(core_length > 0, rows, name, head, branch, core, core_length)  # all form: the parser's
+    rows, name, changed, head, branch, core, core_length = _subset(
+        core_length > 0, rows, name, changed, head, branch, core, core_length)  # all form: the parser's
     form = _tail(head, core_length)
 
     opens = _ints(pc.count_substring(core, "（"))
-    rows, name, branch, core, form, opens = _subset(opens <= 1, rows, name, branch, core, form, opens)
-    city, province, core, bracketed = _bracketed_region(core, opens == 1)
+    rows, name, changed, head, branch, core, form, opens = _subset(
+        opens <= 1, rows, name, changed, head, branch, core, form, opens)
+    city, province, bracket, core, bracketed = _bracketed_region(core, opens == 1)
     start, prefix_city, prefix_province = _prefix_region(core, ~bracketed)
     rest = _tail(core, start)
     found = bracketed | (start > 0)
     city = pc.if_else(pa.array(bracketed), city, prefix_city)
     province = pc.if_else(pa.array(bracketed), province, prefix_province)
+    region = pc.if_else(pa.array(bracketed), bracket, _nonempty(_head(core, start)))
     keep = found.copy()
     keep[~found] = ~_true(pc.is_in(rest.filter(pa.array(~found)), value_set=_value_set(_whole_divisions())))
-    rows, name, branch, form, rest, city, province = _subset(keep, rows, name, branch, form, rest, city, province)  # 北京市有限公司
+    rows, name, changed, head, branch, form, region, rest, city, province = _subset(
+        keep, rows, name, changed, head, branch, form, region, rest, city, province)  # 北京市有限公司
 
     trade = pc.utf8_lower(pc.replace_substring_regex(rest, "[（）]", ""))
-    columns = [name, _nonempty(trade), city, province, _nonempty(form), branch]
-    return rows, dict(zip(FIELDS, columns, strict=True))
+    return ParsedNames(rows, name, changed, head, branch, _nonempty(form), region, rest, _nonempty(trade), city,
+                       province)
 
 
 def _branch_split(name):
@@ -174,8 +256,8 @@ def _where(ask: np.ndarray, text, fn):
 
 
 def _bracketed_region(core, ask: np.ndarray):
-    """(city, province, core without the bracket, found) per name: `company_name.find_region`'s
-    bracketed infix, asked of the names in `ask` (those with one （)."""
+    """(city, province, the bracket's place as written, core without the bracket, found) per name:
+    `company_name.find_region`'s bracketed infix, asked of the names in `ask` (those with one （)."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
@@ -197,7 +279,8 @@ def _bracketed_region(core, ask: np.ndarray):
     city = pa.array([p[1] if p else None for p in places], type=pa.string()).take(lookup)
     province = pa.array([p[0] if p else None for p in places], type=pa.string()).take(lookup)
     joined = pc.binary_join_element_wise(before, pc.struct_field(parts, "b"), "").filter(pa.array(hit))
-    return city, province, _put(core, rows[hit], joined), found
+    written = _put(pa.nulls(n, core.type), rows[hit], content.filter(pa.array(hit)))
+    return city, province, written, _put(core, rows[hit], joined), found
 
 
 @lru_cache(maxsize=1 << 14)

@@ -76,6 +76,10 @@ def _settle_for(kind: str) -> "Callable[[pa.Array], Settled] | None":
         from crmtool.cleanse.email_columns import settle_emails
 
         return settle_emails
+    if kind == "company_name":
+        from crmtool.cleanse.company_name_columns import settle_company_names
+
+        return settle_company_names
     if kind in ("phone", "mobile", "landline"):
         from functools import partial
 

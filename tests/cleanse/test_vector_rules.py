@@ -235,3 +235,67 @@ def test_phones_column_wise_equal_the_check(kind):
 @pytest.mark.slow
 def test_a_million_phones_column_wise_equal_the_check():
     assert_same(phones(1_000_000, seed=7), "phone")
+
+
+HAND_NAMES = [
+    "北京华信科技有限公司", "华信（北京）科技有限公司", "華信科技有限公司", "华信科技", "華信(北京)科技有限公司",
+    "北京 华信科技 有限公司", "北京华信　科技有限公司", "ＡＢＣ科技有限公司", "ABC科技有限公司", "abc Tech 科技",
+    "华信 ABC 科技", "华信A B科技", "K8软件有限公司", "华信科技Ltd", "华信（）科技有限公司", "华信()科技有限公司",
+    "（北京）华信科技有限公司", "华信（北京）（上海）科技有限公司", "华信（北京科技有限公司", "华信（朝阳）科技有限公司",
+    "北京市有限公司", "北京市", "有限公司", "公司", "北京公司", "广东省深圳市南山区华信科技有限公司",
+    "广东深圳华信科技有限公司", "吉林华信科技有限公司", "西安华信科技", "内蒙古自治区呼和浩特市华信科技有限公司",
+    "华信科技（集团）有限公司", "华信科技合伙企业（有限合伙）", "温州瑞丰服装个人独资企业", "华信科技有限公司北京分公司",
+    "华信科技北京分公司", "北京华信科技有限公司上海分公司", "北京华信科技有限公司分公司", "华信科技有限公司（海口）分公司",
+    "華信科技有限公司海口分公司", "华信分公司", "分公司", "人民路88号", "2020年1月", "12345", "华", "华信1", "a华",
+    "华信科技有限公司a", "华信科技（北京）", "（北京）", "中国工商银行北京分行", "华信科技有限公司驻广州办事处",
+    "华信企业管理咨询海口分公司", "ＨＵＡＸＩＮ科技", "  华信科技有限公司  ", "华信科技有限公司。", "91110108MA00000000",
+    "zhang@huaxin.com", "北京市朝阳区建国路88号", "華信（臺北）科技有限公司", "华信科技有限责任公司营业部",
+]
+
+
+def company_names(n: int, seed: int = 6) -> list[str]:
+    """Generated names in the notations exports have: traditional characters (OpenCC s2t), full-width
+    letters and brackets, half-width brackets, stray spaces, branch parts, no form, English forms."""
+    import opencc
+
+    from crmtool.synth import generate_accounts
+
+    rnd = random.Random(seed)
+    records, _ = generate_accounts(max(2000, n // 3), seed=seed, hard=True)
+    base = [v for v in records["name"].dropna().astype(str).tolist() if v.strip()]
+    to_traditional = opencc.OpenCC("s2t")
+    han = sorted({c for name in base for c in name if "\u4e00" <= c <= "\u9fff"})
+    out = []
+    for i in range(n):
+        name = rnd.choice(base)
+        at = rnd.randrange(max(1, len(name) // 2))
+        name = name[:at] + "".join(rnd.choice(han) for _ in range(rnd.randint(0, 2))) + name[at:]
+        shape = i % 12
+        if shape == 1:
+            name = to_traditional.convert(name)
+        elif shape == 2:
+            name = name.translate(FULL_WIDTH).replace("（", "(").replace("）", ")")
+        elif shape == 3:
+            name = name.replace("（", "(").replace("）", ")")
+        elif shape == 4:
+            name = " " + name[:3] + "  " + name[3:] + "\u3000"
+        elif shape == 5:
+            name += rnd.choice(("北京分公司", "（海口）分公司", "驻广州办事处", "营业部", "上海分行", "分公司"))
+        elif shape == 6:
+            name = name.removesuffix("有限公司").removesuffix("公司")
+        elif shape == 7:
+            name += rnd.choice((" Co., Ltd.", "Ltd", "（集团）", "。"))
+        elif shape == 8:
+            name = rnd.choice(("广东省", "北京市朝阳区", "吉林", "（上海）")) + name
+        out.append(name)
+    return out
+
+
+def test_company_names_column_wise_equal_the_check():
+    assert_same(HAND_NAMES, "company_name")
+    assert assert_same(company_names(30_000), "company_name") < 0.3  # English forms, stray punctuation, …
+
+
+@pytest.mark.slow
+def test_a_million_company_names_column_wise_equal_the_check():
+    assert_same(company_names(1_000_000, seed=8), "company_name")
