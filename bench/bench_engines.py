@@ -171,9 +171,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--max-rss-gib", type=float, default=21.0,
                         help="stop a child whose process tree passes this RSS (the machine has 24 GiB)")
     parser.add_argument("--timeout", type=float, default=3600.0, help="stop a child running longer (seconds)")
+    parser.add_argument("--engines", type=lambda v: v.split(","), default=["duckdb", "spark"],
+                        help="duckdb,spark (default), or one of them (a rerun of one side)")
     parser.add_argument("--markdown", action="store_true")
     parser.add_argument("--child", nargs=2, metavar=("ENGINE", "URL"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if not args.child and (not args.engines or set(args.engines) - {"duckdb", "spark"}):
+        parser.error("--engines: duckdb, spark or duckdb,spark")
     if args.child:
         child(args.child[0], args.child[1], args.master, args.spark_memory, args.dup_rows, args.dedupe_rows)
         return 0
@@ -184,14 +188,14 @@ def main(argv: list[str] | None = None) -> int:
     rows_out, same = [], True
     for rows in args.rows:
         url = store_for(rows)
-        duck = measure("duckdb", url, rows, args)
-        spark = measure("spark", url, rows, args)
-        if "kpis" in duck and "kpis" in spark:
-            same &= duck["kpis"] == spark["kpis"]
-        if "dedupe" in duck and "dedupe" in spark:
-            same &= duck["dedupe"]["digest"] == spark["dedupe"]["digest"]
-        for r in (duck, spark):
-            rows_out.append((rows, r))
+        runs = [measure(engine, url, rows, args) for engine in args.engines]
+        if len(runs) == 2:
+            duck, spark = runs
+            if "kpis" in duck and "kpis" in spark:
+                same &= duck["kpis"] == spark["kpis"]
+            if "dedupe" in duck and "dedupe" in spark:
+                same &= duck["dedupe"]["digest"] == spark["dedupe"]["digest"]
+        rows_out += [(rows, r) for r in runs]
     print(f"load {os.getloadavg()[0]:.2f} at the end")
     _report(rows_out, args)
     print(f"KPI dicts{' and dedupe clusters' if args.dedupe else ''} identical where both engines finished: "
@@ -201,6 +205,7 @@ def main(argv: list[str] | None = None) -> int:
 
 def _report(results, args) -> None:
     base = {rows: r for rows, r in results if r["engine"] == "duckdb"}
+    base.update({rows: r for rows, r in results if rows not in base})  # one engine alone: its own base
     head = ("rows", "engine", "wall s", "Spark start s", "scan s", "KPI statement s", "duplicates s", "dedupe s",
             "peak RSS MiB", "wall vs DuckDB")
     lines = []
