@@ -132,11 +132,21 @@ def measure(engine: str, url: str, rows: int, args) -> dict:
         if line.startswith("{"):
             result.update(json.loads(line))
     if stopped or proc.returncode != 0:
-        last = [line for line in stderr.strip().splitlines() if line.strip()][-1:] or [""]
-        result["failed"] = stopped or f"exit {proc.returncode}: {last[0][:300]}"
+        kept = DATA / f"{engine}_{rows}.log"  # the whole log: a JVM's first error is far from its last line
+        kept.write_text(stderr, encoding="utf-8")
+        result["failed"] = stopped or f"exit {proc.returncode}: {_first_error(stderr)} (log: {kept})"
         print(f"{engine} at {rows:,} rows: {result['failed']}\n{stderr[-3000:]}", file=sys.stderr)
     result.update(wall_s=wall, peak_mib=peak / 2**20)
     return result
+
+
+def _first_error(log: str) -> str:
+    """The first line of the log that names an error (Python's or the JVM's), else its last line."""
+    lines = [line.strip() for line in log.splitlines() if line.strip()]
+    for line in lines:
+        if ("Error" in line or "Exception" in line) and not line.startswith("at "):
+            return line[:300]
+    return lines[-1][:300] if lines else ""
 
 
 def _kill(tree) -> None:
