@@ -86,7 +86,7 @@ def _dedupe(spark_engine, url: str, rows: int) -> dict:
         result = dedupe_on_spark(table, "_key", settings, spark=spark_engine.session)
     clusters = result.clusters[["_key", "cluster_id"]].sort_values("_key", kind="stable")
     return {"rows": len(table), "seconds": time.perf_counter() - t, "phases": result.stats["seconds"],
-            "clusters": int(clusters["cluster_id"].nunique()),
+            "clusters": int(clusters["cluster_id"].nunique()), "candidate_pairs": result.stats["candidate_pairs"],
             "digest": int(pd.util.hash_pandas_object(clusters, index=False).sum())}  # the same cluster per key
 
 
