@@ -59,9 +59,9 @@ def test_dedupe_engine_spark_against_existing_accounts(tmp_path, cli, spark):
 
     from crmtool.synth import generate_accounts, write_records
 
-    records, _ = generate_accounts(2000, seed=5)
-    existing = write_records(records.iloc[:1200], tmp_path / "existing.csv")
-    source = write_records(records.iloc[1200:], tmp_path / "new.csv")
+    records, _ = generate_accounts(1000, seed=5)
+    existing = write_records(records.iloc[:600], tmp_path / "existing.csv")
+    source = write_records(records.iloc[600:], tmp_path / "new.csv")
     args = ("dedupe", source, "--key", "record_id", "--against", existing)
     result = cli(*args, "--out", tmp_path / "spark.csv", "--engine", "spark", "--spark-master", "local[2]")
     assert result.code == 0, result.stderr
@@ -70,9 +70,9 @@ def test_dedupe_engine_spark_against_existing_accounts(tmp_path, cli, spark):
                 for name in ("spark.csv", "duckdb.csv")]
     pd.testing.assert_frame_equal(*clusters)
     on_spark = clusters[0]
-    assert len(on_spark) == 800 and set(on_spark["record_id"]) == set(records["record_id"].iloc[1200:])
+    assert len(on_spark) == 400 and set(on_spark["record_id"]) == set(records["record_id"].iloc[600:])
     matched = on_spark["matched_account"].dropna()
-    assert len(matched) > 20 and set(matched) <= set(records["record_id"].iloc[:1200])
+    assert len(matched) > 10 and set(matched) <= set(records["record_id"].iloc[:600])
 
 
 def _run_cli(env: dict, *args: str) -> subprocess.CompletedProcess:
