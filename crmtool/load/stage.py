@@ -18,6 +18,7 @@ from crmtool.errors import TargetError
 from crmtool.load.targets.frames import TEXT, text_arrow, text_frame, text_isin
 
 if TYPE_CHECKING:
+    import numpy as np
     import pandas as pd
     import pyarrow as pa
 
@@ -27,6 +28,7 @@ if TYPE_CHECKING:
 SEPARATOR = "\x1f"  # ASCII unit separator between field values
 NULL_MARK = "\x1e"  # ASCII record separator stands for an empty field
 STATUSES = ("inserted", "updated", "unchanged")
+INSERTED, UPDATED, UNCHANGED = range(len(STATUSES))  # the codes `classify` gives, indexes into STATUSES
 LOAD_COLUMNS = ["_row_id", "external_id", "status", "run_id"]
 
 
@@ -145,17 +147,18 @@ def check_keys(keys: "pd.Series", object_name: str, key: str) -> None:
 
 
 def classify(new_hash: "pd.Series", keys: "pd.Series", current: "pd.DataFrame", fields: list[str], key: str):
-    """A numpy array aligned with `keys`: inserted (not in the target), updated (hash differs), unchanged."""
+    """A numpy int8 array aligned with `keys`, codes into STATUSES: INSERTED (not in the target),
+    UPDATED (hash differs), UNCHANGED."""
     import numpy as np
     import pyarrow.compute as pc
 
     if current.empty:
-        return np.full(len(keys), "inserted")
+        return np.full(len(keys), INSERTED, dtype=np.int8)
     where = pc.index_in(text_arrow(keys), value_set=text_arrow(current[key]).combine_chunks())
     old = pc.take(text_arrow(row_hash(current, fields)), where)
     present = where.is_valid().to_numpy(zero_copy_only=False)
     same = pc.fill_null(pc.equal(old, text_arrow(new_hash)), False).to_numpy(zero_copy_only=False)
-    return np.select([~present, same], ["inserted", "unchanged"], "updated")
+    return np.where(present, np.where(same, UNCHANGED, UPDATED), INSERTED).astype(np.int8)
 
 
 # --- the snapshot: what the target held before the run first touched it -------------------------
@@ -199,11 +202,10 @@ def take_snapshot(run_dir: str | Path, object_name: str, keys: "pd.Series", curr
     write_table(pd.DataFrame({"external_id": keys.to_numpy()}).astype(TEXT), keys_path)  # written last: marks it whole
 
 
-def write_load_file(path: Path, row_ids: "pd.Series | None", keys: "pd.Series", status, run_id: str) -> None:
+def write_load_file(path: Path, row_ids: "pd.Series | None", keys: "pd.Series", status: "np.ndarray", run_id: str) -> None:
     """The per-row load file (_row_id, external_id, status, run_id): CSV, UTF-8 with BOM, built and
     written by Arrow (a million rows in about a second, where pandas' writer takes several), atomically;
-    formula-like text is neutralised as crmtool.tableio does."""
-    import numpy as np
+    `status` holds classify's codes; formula-like text is neutralised as crmtool.tableio does."""
     import pyarrow as pa
     import pyarrow.compute as pc
     import pyarrow.csv as pacsv
@@ -215,8 +217,8 @@ def write_load_file(path: Path, row_ids: "pd.Series | None", keys: "pd.Series", 
     table = pa.table({
         "_row_id": pa.array(row_ids.astype(TEXT).array, type=pa.string()) if row_ids is not None else pa.nulls(n, pa.string()),
         "external_id": pa.array(keys.array, type=pa.string()),
-        "status": pa.array(np.asarray(status, dtype=str), type=pa.string()),
-        "run_id": pa.array(np.full(n, run_id), type=pa.string()),
+        "status": pa.array(STATUSES, type=pa.string()).take(pa.array(status)),
+        "run_id": pa.repeat(pa.scalar(run_id, pa.string()), n),
     })
     for i, name in enumerate(("_row_id", "external_id")):
         column = table.column(name)
@@ -252,11 +254,11 @@ def load_object(target: "Target", object_name: str, rows: "pd.DataFrame", run_id
     if not dry_run:
         take_snapshot(run_dir, object_name, data[key], current, key)
         target.ensure_schema([object_name])
-        changed = status != "unchanged"
+        changed = status != UNCHANGED
         if changed.all():
             target.upsert(object_name, data.assign(_crm_hash=hashes), run_id)
         elif changed.any():
             target.upsert(object_name, data[changed].assign(_crm_hash=hashes[changed]), run_id)
     write_load_file(Path(run_dir) / "load" / f"{object_name}.csv", rows["_row_id"] if "_row_id" in rows.columns else None,
                     data[key], status, run_id)
-    return {s: int(np.count_nonzero(status == s)) for s in STATUSES}
+    return dict(zip(STATUSES, np.bincount(status, minlength=len(STATUSES)).tolist()))
