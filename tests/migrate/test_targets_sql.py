@@ -70,6 +70,18 @@ def test_upsert_updates_existing_keys_and_inserts_new_ones(sql_url, model, accou
         assert primary_key(target, "accounts") == ["account_id"]
 
 
+def test_upsert_of_existing_keys_only_updates_them_all(sql_url, model, accounts):
+    """Every staged key exists: the write updates each row (the insert of new ones has nothing to do)."""
+    with open_target(sql_url, model) as target:
+        target.ensure_schema(["accounts"])
+        target.upsert("accounts", fields(accounts), "r1")
+        target.upsert("accounts", fields(accounts.iloc[1:]).assign(name="改名贸易有限公司"), "r2")
+        rows = stored(target)
+        assert rows.index.tolist() == ["A001", "A002", "A003"]
+        assert rows["name"].tolist() == [accounts["name"].iloc[0], "改名贸易有限公司", "改名贸易有限公司"]
+        assert rows["_crm_run_id"].tolist() == ["r1", "r2", "r2"]
+
+
 @pytest.mark.parametrize("seeded", [False, True], ids=["empty table", "table with rows"])
 def test_a_repeated_key_writes_nothing(sql_url, model, accounts, seeded):
     with open_target(sql_url, model) as target:

@@ -34,6 +34,7 @@ if TYPE_CHECKING:
 COPY_BATCH = 50_000  # rows per CSV chunk streamed into COPY
 TEMP_BUFFERS = "256MB"  # staging tables live in session memory rather than spilling at the 8 MB default
 INDEX_MEMORY = "256MB"  # maintenance_work_mem while the first write builds the primary key (this transaction only)
+JOIN_MEMORY = "256MB"  # work_mem of the staged write (this transaction only): the key join's hash table in one batch
 
 
 def split_url(url: str) -> tuple[str, str]:
@@ -177,9 +178,11 @@ class PostgresTarget(Target):
                 staging = ", ".join(f"{quote(c)} {t}" for c, t in types.items())
                 con.execute(f"CREATE TEMP TABLE _crm_rows ({staging}) ON COMMIT DROP")
                 _copy_in(con, f"COPY _crm_rows ({names}) FROM STDIN (FORMAT csv)", data)
-                con.execute(f"UPDATE {table} t SET {updates} FROM _crm_rows s WHERE t.{key} = s.{key}")
-                con.execute(f"INSERT INTO {table} ({names}) SELECT {names} FROM _crm_rows s "
-                            f"WHERE NOT EXISTS (SELECT 1 FROM {table} t WHERE t.{key} = s.{key})")
+                con.execute(f"SET LOCAL work_mem = '{JOIN_MEMORY}'")
+                updated = con.execute(f"UPDATE {table} t SET {updates} FROM _crm_rows s WHERE t.{key} = s.{key}").rowcount
+                if updated < data.num_rows:
+                    con.execute(f"INSERT INTO {table} ({names}) SELECT {names} FROM _crm_rows s "
+                                f"WHERE NOT EXISTS (SELECT 1 FROM {table} t WHERE t.{key} = s.{key})")
             if not keyed:
                 con.execute(f"SET LOCAL maintenance_work_mem = '{INDEX_MEMORY}'")
                 con.execute(f"ALTER TABLE {table} ADD PRIMARY KEY ({key})")
