@@ -22,7 +22,7 @@ def register(app: typer.Typer) -> None:
 
 def check(
     files: List[Path] = typer.Argument(..., help="Mapping files (YAML).", show_default=False, metavar="FILES..."),
-    sample: bool = typer.Option(False, "--sample", help="Also run each mapping on its own source file (source.file)."),
+    sample: bool = typer.Option(False, "--sample", help="Also run each mapping on its own source file (source.file; every file of a pattern)."),
     sample_file: Optional[Path] = typer.Option(None, "--sample-file", metavar="DATA",
                                                help="Run every mapping given on DATA instead (implies --sample)."),
     objects: List[Path] = typer.Option([], "--objects", metavar="MODEL.yaml",

@@ -173,8 +173,16 @@ class FieldMapping(_Strict):
         return [t for t in self.transforms if isinstance(t, str) and t in CLEANSE_TRANSFORMS]
 
 
+GLOB_CHARACTERS = "*?["
+LOCK_FILE_PREFIXES = ("~$", ".~lock.")
+"""Office and LibreOffice lock files beside an open workbook: a pattern skips them, as crmtool.backup does
+in folders (that floor is above this one, hence the copy)."""
+
+
 class Source(_Strict):
-    file: str = Field(..., description="The source file, relative to the mapping file.")
+    file: str = Field(..., description="The source file, relative to the mapping file; or a glob pattern "
+                                       "(exports/accounts_*.csv, regions/**/*.xlsx) whose files, in sorted path "
+                                       "order and of one layout, are read as one table.")
     sheet: str | int | None = Field(None, description="Sheet name or 1-based position (workbooks).")
     header_row: int | None = Field(None, ge=1, description="1-based header row (default: found).")
     encoding: str | None = Field(None, description="Text files: the encoding (default: detected).")
@@ -197,8 +205,51 @@ class Mapping(_Strict):
         return self._lines.line(keys) if self._lines is not None else 0
 
     def source_path(self) -> Path:
+        """`source.file` resolved against the mapping's folder: the source file, or for a glob pattern the
+        pattern as a path (not a file; source_paths() gives the files)."""
         base = self.path.parent if self.path else Path.cwd()
         return (base / self.source.file).resolve() if not Path(self.source.file).is_absolute() else Path(self.source.file)
+
+    @property
+    def source_is_pattern(self) -> bool:
+        """`source.file` has glob characters and is not itself a file (`客户[1].xlsx` stays a file name)."""
+        return any(c in self.source.file for c in GLOB_CHARACTERS) and not self.source_path().is_file()
+
+    def source_folder(self) -> Path:
+        """The folder a pattern is searched in (its leading parts without glob characters); for a plain
+        file name, the file's folder. Rows name their file (`_source`) by its path relative to it."""
+        if not self.source_is_pattern:
+            return self.source_path().parent
+        base = self.path.parent if self.path else Path.cwd()
+        return (base / _split_pattern(self.source.file)[0]).resolve()
+
+    def source_paths(self) -> list[Path]:
+        """The files of this mapping's source table, in the order they are read: `source.file` itself, or
+        the files its pattern matches, sorted by path (Office lock files and the files inside a crmtool
+        run directory, such as a run's backup copies, skipped). A pattern matching no
+        file is an InputError naming the pattern and the folder searched; a missing plain file is left
+        to the reader and the backup, as before patterns existed."""
+        if not self.source_is_pattern:
+            return [self.source_path()]
+        from crmtool.errors import InputError
+
+        folder, rest = self.source_folder(), _split_pattern(self.source.file)[1]
+        found = sorted(p.resolve() for p in folder.glob(rest)
+                       if p.is_file() and not p.name.startswith(LOCK_FILE_PREFIXES)
+                       and not _in_run_directory(p, folder)) if folder.is_dir() else []
+        if not found:
+            where = f"{self.path}:{self.line_of('source', 'file')}" if self.path else "the mapping"
+            missing = " (no such folder)" if not folder.is_dir() else ""
+            raise InputError(folder, f"no file matches {rest}{missing} (source.file {self.source.file} of {where})")
+        return found
+
+    def source_label(self, path: Path) -> str:
+        """How rows of a source file name it (`_source`, `_row_id`): its path relative to source_folder()
+        (the file name for a plain file, or for files of one folder)."""
+        try:
+            return Path(path).resolve().relative_to(self.source_folder()).as_posix()
+        except ValueError:
+            return Path(path).name
 
     @property
     def source_columns(self) -> list[str]:
@@ -207,6 +258,22 @@ class Mapping(_Strict):
             for column in fm.columns:
                 seen.setdefault(column)
         return list(seen)
+
+
+RUN_MANIFEST = "manifest.json"  # what makes a folder a run directory (crmtool.run.rundir, a floor above)
+
+
+def _in_run_directory(path: Path, folder: Path) -> bool:
+    """Whether `path` lies in a run directory below `folder`: `../**/*.csv` beside `runs/` must not read
+    an earlier run's backup of the same exports as more source rows."""
+    return any((parent / RUN_MANIFEST).is_file() for parent in path.parents if parent != folder and folder in parent.parents)
+
+
+def _split_pattern(pattern: str) -> tuple[Path, str]:
+    """(the leading parts without glob characters, the rest): `../exports/**/a_*.csv` → (`../exports`, `**/a_*.csv`)."""
+    parts = Path(pattern).parts
+    cut = next(i for i, part in enumerate(parts) if any(c in part for c in GLOB_CHARACTERS))
+    return Path(*parts[:cut]) if cut else Path(), "/".join(parts[cut:])
 
 
 def load_mapping(path: str | Path) -> Mapping:

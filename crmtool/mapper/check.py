@@ -395,22 +395,23 @@ def check_sample(mapping: "Mapping", model: "ObjectModel", report: FileReport, s
     from crmtool.issues import concat_issues
     from crmtool.mapper.fields import cleanse_fields
     from crmtool.mapper.transform import map_object
-    from crmtool.read import read_table
+    from crmtool.mapper.source import SourceFile, read_source
 
     path = Path(sample_file) if sample_file is not None else mapping.source_path()
     try:
-        read = read_table(path, sheet=mapping.source.sheet, header_row=mapping.source.header_row,
-                          encoding=mapping.source.encoding)
+        files = [SourceFile(path, path.name)] if sample_file is not None else None
+        read = read_source(mapping, files)
     except CrmtoolError as exc:
         report.status = "invalid"
         report.add(mapping.line_of("source") if sample_file is None else 0, "source",
                    f"sample {path} cannot be read: {exc}", rule="sample.unreadable")
         return
     table = read.table
+    files = [str(f.get("path", path)) for f in read.info.get("files", [read.info])]
     report_header_data(report, mapping, read.info.get("header_rows") or [], read.data_columns)
     missing = check_columns(report, mapping, table)
     if missing:
-        report.sample = {"source": str(path), "rows": len(table), "checked": False}
+        report.sample = {"source": str(path), "files": files, "rows": len(table), "checked": False}
         return
     fields, cleanse_issues = cleanse_fields(table, mapping, model)
     result = map_object(fields, mapping, model, {}, resolve_references=False)
@@ -423,7 +424,7 @@ def check_sample(mapping: "Mapping", model: "ObjectModel", report: FileReport, s
     rows = len(table)
     share = len(result.rejected) / rows if rows else 0.0
     issues = concat_issues([cleanse_issues, result.issues])
-    report.sample = {"source": str(path), "rows": rows, "checked": True, "mapped": len(result.rows),
+    report.sample = {"source": str(path), "files": files, "rows": rows, "checked": True, "mapped": len(result.rows),
                      "rejected": len(result.rejected), "rejected_share": round(share, 4),
                      "issues": {s: int((issues["severity"] == s).sum()) for s in SEVERITIES}}
     report_rejections(report, mapping, result.rejected, result.issues, share, max_rejected)

@@ -95,7 +95,8 @@ class AuditRecord:
             inputs.append({"kind": "migration", "path": migration["path"], "sha256": migration.get("sha256")})
         inputs += [{"kind": "mapping", "path": m.get("path"), "sha256": m.get("sha256")}
                    for m in manifest.get("mappings") or []]
-        used = set((manifest.get("sources") or {}).values())
+        used = {c for copies in (manifest.get("sources") or {}).values()
+                for c in ([copies] if isinstance(copies, str) else copies)}
         inputs += [{"kind": "source", "path": e.get("source"), "sha256": e.get("sha256"), "size": e.get("size"),
                     "backup": e.get("backup")}
                    for e in manifest.get("inputs") or [] if not used or e.get("backup") in used]

@@ -67,7 +67,8 @@ class RunContext:
         target_url = migration.target_url()
         fingerprint = {"migration": {"path": str(migration_path.resolve()), "sha256": file_sha256(migration_path)},
                        "mappings": [{"stem": s, "path": str(m.path.resolve()), "object": m.object,
-                                     "sha256": file_sha256(m.path)} for s, m in mappings.items()]}
+                                     "sha256": file_sha256(m.path), "files": [str(p) for p in m.source_paths()]}
+                                    for s, m in mappings.items()]}
         if migration.dedupe_rule_files():
             fingerprint["dedupe_rules"] = [{"path": str(p.resolve()), "sha256": file_sha256(p)}
                                            for p in migration.dedupe_rule_files()]
@@ -164,6 +165,22 @@ def _check_unchanged(manifest: dict, fingerprint: dict, run_id: str) -> None:
     if changed:
         raise ConfigError(f"--resume {run_id}: {changed[0]} changed since the run started; "
                           "start a new run (crmtool run without --resume)")
+    _check_same_files(manifest, fingerprint, run_id)
+
+
+def _check_same_files(manifest: dict, fingerprint: dict, run_id: str) -> None:
+    """A mapping's source.file pattern must match the files it matched when the run started: the mapping
+    file is unchanged, but a file added to or removed from the folder changes what it means. (A file of
+    the set that changed is the backup's to notice, as for a single source file.)"""
+    before = {m["path"]: m["files"] for m in manifest.get("mappings", []) if "files" in m}
+    for mapping in fingerprint["mappings"]:
+        old, new = before.get(mapping["path"]), mapping["files"]
+        if old is None or old == new:
+            continue
+        differ = [f"added {', '.join(f for f in new if f not in old)}" if set(new) - set(old) else "",
+                  f"gone {', '.join(f for f in old if f not in new)}" if set(old) - set(new) else ""]
+        raise ConfigError(f"--resume {run_id}: {mapping['path']}: source.file matches other files than when the run "
+                          f"started ({'; '.join(d for d in differ if d)}); start a new run (crmtool run without --resume)")
 
 
 def resolve_run_dir(migration_path: Path, runs: str, run_id: str | None, resume: str | None) -> tuple[RunDir, str]:

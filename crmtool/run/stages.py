@@ -22,30 +22,44 @@ if TYPE_CHECKING:
 # ---------------------------------------------------------------------------------------------- stages
 
 def backup(ctx: "RunContext") -> dict:
+    """Every file of every mapping's source; manifest `sources` lists, per mapping, its files' copies in
+    the order they are read."""
     from crmtool.run.backup import backup_sources
 
-    sources = {stem: m.source_path() for stem, m in ctx.mappings.items()}
+    sources = {stem: m.source_paths() for stem, m in ctx.mappings.items()}
     ctx.save()
-    report = backup_sources(sorted(set(sources.values())), ctx.run.path)
+    report = backup_sources(sorted({path for paths in sources.values() for path in paths}), ctx.run.path)
     ctx.manifest = ctx.run.load_manifest()
     by_source = {e.source: e.backup for e in report.entries}
-    ctx.manifest["sources"] = {stem: by_source[str(path.resolve())] for stem, path in sources.items()}
+    ctx.manifest["sources"] = {stem: [by_source[str(path.resolve())] for path in paths]
+                               for stem, paths in sources.items()}
     return {"files": len(report.entries), "bytes": sum(e.size for e in report.entries)}
 
 
 def read(ctx: "RunContext") -> dict:
-    from crmtool.read import read_table
+    from crmtool.mapper import read_source
 
     counts, issues = {}, []
     for stem, mapping in ctx.mappings.items():
-        copy = ctx.path(ctx.manifest["sources"][stem])
-        result = read_table(copy, sheet=mapping.source.sheet, header_row=mapping.source.header_row,
-                            encoding=mapping.source.encoding, source_label=mapping.source_path().name)
+        result = read_source(mapping, _backed_up(ctx, stem, mapping))
         write_frame(ctx, result.table, "read", f"{stem}.parquet")
         counts[stem] = len(result.table)
         issues.append(result.issues)
     counts["issues"] = add_issues(ctx, "read", issues)
     return counts
+
+
+def _backed_up(ctx: "RunContext", stem: str, mapping) -> list:
+    """The backup copies of a mapping's source files, each labelled as its original names its rows.
+    (A run directory from before source patterns holds one copy as a string.)"""
+    from pathlib import Path
+
+    from crmtool.mapper import SourceFile
+
+    copies = ctx.manifest["sources"][stem]
+    copies = [copies] if isinstance(copies, str) else copies
+    originals = {e["backup"]: e["source"] for e in ctx.manifest.get("inputs", [])}
+    return [SourceFile(ctx.path(c), mapping.source_label(Path(originals.get(c, mapping.source_path())))) for c in copies]
 
 
 def cleanse(ctx: "RunContext") -> dict:

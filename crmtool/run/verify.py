@@ -128,10 +128,18 @@ def _read(path: Path, mapping: "Mapping | None") -> "pd.DataFrame":
     source = mapping.source if mapping is not None else None
     if source is None:
         return read_table(path).table
-    if path.resolve() == mapping.source_path():
+    if _is_own_source(path, mapping):
         return read_table(path, sheet=source.sheet, header_row=source.header_row, encoding=source.encoding).table
     text = path.suffix.lower() in TEXT_SUFFIXES
     return read_table(path, sheet=None if text else source.sheet, encoding=source.encoding if text else None).table
+
+
+def _is_own_source(path: Path, mapping: "Mapping") -> bool:
+    """DATA is one of the files of the mapping's source (its source.file, or a file its pattern matches)."""
+    try:
+        return path.resolve() in mapping.source_paths()
+    except InputError:
+        return False
 
 
 def _mapped(path: Path, model: "ObjectModel",
