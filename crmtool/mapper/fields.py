@@ -248,14 +248,15 @@ def apply_cleanse_rule(table: "pd.DataFrame", values: "pd.Series", kind: str, fi
                        ) -> tuple["pd.Series", "pd.DataFrame", "pd.DataFrame | None"]:
     """A cleanse rule by name over the current values: its clean values, its issues (each naming the
     source column and, in the message, the target field) and, when `attributes` are named, per distinct
-    value it returned valid (`value`) the attributes it found (else None)."""
+    value it returned valid (`value`) the attributes it found (else None). The kind's column-wise pass
+    settles what it can first, as in `crmtool cleanse` (the same results: tests/cleanse/test_vector_rules.py)."""
     import pandas as pd
 
     from crmtool.cleanse.rule import run_rule
     from crmtool.cleanse.stage import rule_for
 
     rule = rule_for(kind)
-    result = run_rule(table, field, rule.check, tuple(attributes), values=values)
+    result = run_rule(table, field, rule.check, tuple(attributes), values=values, settle=rule.settle)
     found = None
     if attributes:
         valid = result.clean.notna().to_numpy()

@@ -374,3 +374,42 @@ def test_cleanse_fields_and_attributes_keeps_what_the_rules_said(tmp_path):
         for name in keep[row.field][1]:
             value, expected = getattr(row, name), out.attrs.get(name)
             assert (pd.isna(value) and expected is None) or value == expected, (row, name)
+
+
+def test_mapped_fields_go_through_the_column_wise_passes(tmp_path, monkeypatch):
+    """The migration's cleanse settles common values column-wise, as `crmtool cleanse` does: the
+    per-value checks see only what the passes leave (here: the labelled phone), and the results are
+    those the checks alone give."""
+    import crmtool.cleanse.credit_code as credit_code
+    import crmtool.cleanse.phone as phone
+
+    m = mapping(tmp_path, """
+        object: accounts
+        source: {file: t.csv}
+        fields:
+          account_id: {from: id}
+          phone: {from: tel, transforms: [phone]}
+          credit_code: {from: code, transforms: [credit_code]}
+        """)
+    data = table(id=["A1", "A2", "A3", "A4"],
+                 tel=["13800138000", "010-6552 9988", "+86 139 1234 5678", "手机：13700001111"],
+                 code=["91350100M000100Y43", "9135 0100 M000 100Y 43", "123", "91350100M000100Y44"])
+    seen: dict[str, list] = {"phone": [], "credit_code": []}
+    for module, kind, name in ((phone, "phone", "check_phone"), (credit_code, "credit_code", "check_credit_code")):
+        original = getattr(module, name)
+
+        def counted(value, _original=original, _kind=kind):
+            seen[_kind].append(value)
+            return _original(value)
+
+        monkeypatch.setattr(module, name, counted)
+    fields, issues = cleanse_fields(data, m, MODEL)
+    assert seen["credit_code"] == [] and seen["phone"] == ["手机：13700001111"]
+    monkeypatch.undo()
+    expected = {kind: [getattr(module, name)(v) for v in data[column]]
+                for module, kind, name, column in ((phone, "phone", "check_phone", "tel"),
+                                                   (credit_code, "credit_code", "check_credit_code", "code"))}
+    for kind in ("phone", "credit_code"):
+        got = fields[kind].astype(object).where(fields[kind].notna(), None).tolist()
+        assert got == [o.clean if o.valid else None for o in expected[kind]]
+    assert fields["credit_code"].notna().sum() == 2 and fields["phone"].notna().all()
