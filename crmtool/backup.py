@@ -21,11 +21,10 @@ from crmtool.atomic import atomic_path
 from crmtool.clock import now_iso
 from crmtool.errors import CrmtoolError, InputError
 from crmtool.exitcodes import ExitCode
+from crmtool.tableio import LOCK_FILE_PREFIXES
 
 _CHUNK = 1024 * 1024
 BACKUP_DIR = "backup"
-_SKIP_PREFIXES = ("~$", ".~lock.")
-"""Office and LibreOffice lock files that sit next to an open workbook: not data."""
 
 
 class BackupMismatch(CrmtoolError):
@@ -62,7 +61,7 @@ def collect_sources(sources: list[str | Path], exclude: Path | None = None) -> t
             for path in sorted(p for p in source.rglob("*") if p.is_file()):
                 if exclude and path.resolve().is_relative_to(exclude):
                     continue
-                if path.name.startswith(_SKIP_PREFIXES):
+                if path.name.startswith(LOCK_FILE_PREFIXES):
                     skipped.append(str(path))
                 else:
                     files.append(path)

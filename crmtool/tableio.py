@@ -18,6 +18,9 @@ if TYPE_CHECKING:
     import pandas as pd
 
 WRITE_SUFFIXES = (".csv", ".xlsx", ".parquet")
+LOCK_FILE_PREFIXES = ("~$", ".~lock.")
+"""Office and LibreOffice lock files that sit next to an open workbook: not tables (backups of folders
+and source patterns skip them)."""
 _FORMULA_START = re.compile(r"^[=+\-@\t\r]")
 _PLAIN_NUMBER = re.compile(r"^[+\-]?\d[\d\s.,()]*(?:;ext=\d+)?$")
 """Numbers and phone numbers (+8613800138000, +86 10 6234 5678;ext=801, -12.5): a sign at the start

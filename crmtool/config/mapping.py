@@ -25,6 +25,8 @@ from typing import Annotated, Literal, Union
 
 from pydantic import BaseModel, ConfigDict, Discriminator, Field, PrivateAttr, Tag, model_validator
 
+from crmtool.tableio import LOCK_FILE_PREFIXES
+
 # Cleanse rules usable by name as a transform (crmtool.cleanse.stage.rule_for); each replaces the
 # value by the rule's cleaned value, and an invalid value becomes an issue (error for required fields).
 CLEANSE_TRANSFORMS = ("company_name", "credit_code", "mobile", "landline", "phone", "email", "date", "id_number",
@@ -174,9 +176,6 @@ class FieldMapping(_Strict):
 
 
 GLOB_CHARACTERS = "*?["
-LOCK_FILE_PREFIXES = ("~$", ".~lock.")
-"""Office and LibreOffice lock files beside an open workbook: a pattern skips them, as crmtool.backup does
-in folders (that floor is above this one, hence the copy)."""
 
 
 class Source(_Strict):
