@@ -259,7 +259,9 @@ class Mapping(_Strict):
         return list(seen)
 
 
-RUN_MANIFEST = "manifest.json"  # what makes a folder a run directory (crmtool.run.rundir, a floor above)
+RUN_MANIFEST = "manifest.json"
+"""What makes a folder a run directory: defined here, where source patterns skip run directories, and
+used by crmtool.run.rundir (a floor above) for the manifest it writes."""
 
 
 def _in_run_directory(path: Path, folder: Path) -> bool:

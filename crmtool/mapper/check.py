@@ -395,11 +395,11 @@ def check_sample(mapping: "Mapping", model: "ObjectModel", report: FileReport, s
     from crmtool.issues import concat_issues
     from crmtool.mapper.fields import cleanse_fields
     from crmtool.mapper.transform import map_object
-    from crmtool.mapper.source import SourceFile, read_source
+    from crmtool.mapper.source import SourceFile, read_source, source_files
 
     path = Path(sample_file) if sample_file is not None else mapping.source_path()
     try:
-        files = [SourceFile(path, path.name)] if sample_file is not None else None
+        files = [SourceFile(path, path.name)] if sample_file is not None else source_files(mapping)
         read = read_source(mapping, files)
     except CrmtoolError as exc:
         report.status = "invalid"
@@ -407,7 +407,7 @@ def check_sample(mapping: "Mapping", model: "ObjectModel", report: FileReport, s
                    f"sample {path} cannot be read: {exc}", rule="sample.unreadable")
         return
     table = read.table
-    files = [str(f.get("path", path)) for f in read.info.get("files", [read.info])]
+    files = [str(f.path) for f in files]
     report_header_data(report, mapping, read.info.get("header_rows") or [], read.data_columns)
     missing = check_columns(report, mapping, table)
     if missing:

@@ -15,9 +15,8 @@ from typing import Any
 from crmtool import __version__
 from crmtool.atomic import write_text_atomic
 from crmtool.clock import now_iso
+from crmtool.config.mapping import RUN_MANIFEST as MANIFEST
 from crmtool.errors import ConfigError
-
-MANIFEST = "manifest.json"
 
 
 def new_run_id() -> str:
